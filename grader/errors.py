@@ -1,0 +1,52 @@
+"""The grader's one error hierarchy.
+
+::
+
+    GraderError
+    ├── RubricError (ValueError)        a rubric file is malformed: file, key, reason
+    ├── DataError (ValueError)          a data set is missing or not in its expected format
+    ├── SubmissionError (ValueError)    a submission cannot be found or unpacked
+    └── SandboxError (RuntimeError)     the sandboxed child could not be run at all
+        └── SandboxTimeout (TimeoutError)   a probe ran past its time limit
+
+Errors raised by *student* code never propagate as exceptions: they are
+recorded as data (:class:`grader.results.StudentError`) inside the child and
+travel back as JSON.
+"""
+
+from __future__ import annotations
+
+
+class GraderError(Exception):
+    """Base class of every error the grader raises."""
+
+
+class RubricError(GraderError, ValueError):
+    """A rubric file is malformed."""
+
+    def __init__(self, path: str, key: str, reason: str) -> None:
+        self.path = path
+        self.key = key
+        self.reason = reason
+        super().__init__(f"{path}: {key}: {reason}")
+
+
+class DataError(GraderError, ValueError):
+    """A data set is missing or not in its expected format."""
+
+
+class SubmissionError(GraderError, ValueError):
+    """A submission cannot be found, unpacked or read."""
+
+
+class SandboxError(GraderError, RuntimeError):
+    """The sandboxed child process could not be run."""
+
+
+class SandboxTimeout(SandboxError, TimeoutError):
+    """A probe ran past its wall or CPU time limit."""
+
+    def __init__(self, probe: str, seconds: float) -> None:
+        self.probe = probe
+        self.seconds = seconds
+        super().__init__(f"{probe} ran past its time limit of {seconds:g} s")
