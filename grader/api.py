@@ -1,0 +1,46 @@
+"""The public entry points: one function per command."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Callable, Sequence
+
+from .batch import grade_batch
+from .pipeline import grade_submission
+from .results import SubmissionResult
+from .rubric import Rubric, load_rubric
+from .sandbox import Isolation
+from .session import Session
+from .terminal import format_table
+
+__all__ = ["check", "format_table", "grade"]
+
+
+def _rubric(rubric: Rubric | str | Path | None) -> Rubric:
+    return rubric if isinstance(rubric, Rubric) else load_rubric(rubric)
+
+
+def check(path: str | Path, *, checks: Sequence[str] | None = None,
+          rubric: Rubric | str | Path | None = None, data: str | None = None,
+          isolation: Isolation = "auto") -> SubmissionResult:
+    """Run the checks students may see on one submission (a ``.py`` file or a folder).
+
+    The result holds only visible checks, as a student would see it.
+    """
+    with Session(_rubric(rubric), data_spec=data, check_ids=tuple(checks) if checks else None,
+                 isolation=isolation, visible_only=True) as session:
+        return grade_submission(Path(path), session).for_students()
+
+
+def grade(submissions: str | Path | Sequence[str | Path], out: str | Path, *,
+          rubric: Rubric | str | Path | None = None, data: str | None = None, jobs: int = 1,
+          isolation: Isolation = "auto",
+          progress: Callable[[SubmissionResult], None] | None = None) -> list[SubmissionResult]:
+    """Grade every submission (a folder of them, or a list of entries) into ``out``.
+
+    Writes ``out/<id>/result.json`` as each finishes, then ``out/results.json``,
+    ``out/grades.csv`` and ``out/index.html``. One failing submission never
+    stops the others.
+    """
+    with Session(_rubric(rubric), data_spec=data, isolation=isolation) as session:
+        return grade_batch(submissions, Path(out), session, jobs=jobs, progress=progress)

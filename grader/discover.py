@@ -1,0 +1,118 @@
+"""Find submissions and the files in each: the student's module, their notebook.
+
+A submission is one entry of the submissions folder: a folder (the module may
+sit at any depth, e.g. ``cs231n/classifiers/neural_net.py``), a lone ``.py``
+or ``.ipynb`` file, or a ``.zip``. Its id is the entry's name without suffix.
+Files are copied into the grading work folder, so student code never runs
+where the submissions or the results live.
+"""
+
+from __future__ import annotations
+
+import shutil
+import stat
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import SubmissionError
+
+SUFFIXES = (".py", ".zip", ".ipynb")
+_SKIP_DIRS = {"__MACOSX", "__pycache__", ".git", ".ipynb_checkpoints", "datasets", ".venv"}
+_MAX_FILE = 8 * 2**20
+_MAX_TOTAL = 64 * 2**20
+
+
+@dataclass(frozen=True)
+class Submission:
+    """One student's files, copied into a work folder."""
+
+    id: str
+    """The entry's name without suffix."""
+    source: Path
+    """What was given: a folder, a .py, .ipynb or .zip file."""
+    root: Path
+    """The copy of the submission's files that grading works on."""
+    module: Path | None
+    """The student's module inside :attr:`root`, if there is one."""
+    notebook: Path | None = None
+    """The student's notebook inside :attr:`root`, if there is one."""
+
+
+def list_submissions(folder: Path) -> list[Path]:
+    """The entries of a submissions folder, sorted by name, hidden files left out."""
+    if not folder.is_dir():
+        raise SubmissionError(f"{folder} is not a folder")
+    return sorted(p for p in folder.iterdir() if not p.name.startswith(".")
+                  and (p.is_dir() or p.suffix in SUFFIXES))
+
+
+def submission_id(entry: Path) -> str:
+    return entry.name if entry.is_dir() else entry.stem
+
+
+def load_submission(entry: Path, workdir: Path, module_name: str,
+                    notebook_name: str = "two_layer_net.ipynb") -> Submission:
+    """Copy ``entry`` into ``workdir/submission`` and find its module and notebook."""
+    root = workdir / "submission"
+    root.mkdir(parents=True)
+    if entry.is_dir():
+        _copy_tree(entry, root)
+    elif entry.suffix == ".zip":
+        _extract_zip(entry, root)
+    elif entry.suffix in (".py", ".ipynb") and entry.is_file():
+        target = module_name if entry.suffix == ".py" else notebook_name
+        shutil.copyfile(entry, root / target)
+    else:
+        raise SubmissionError(f"{entry}: not a folder, .py, .ipynb or .zip file")
+    return Submission(submission_id(entry), entry, root, _find(root, module_name),
+                      _find(root, notebook_name, any_suffix=".ipynb"))
+
+
+def _find(root: Path, name: str, any_suffix: str | None = None) -> Path | None:
+    """The best match for ``name`` under ``root``: exact name first, shallowest first."""
+    found = [p for p in root.rglob(name) if p.is_file()]
+    if not found and any_suffix:
+        found = [p for p in root.rglob(f"*{any_suffix}") if p.is_file()]
+    found = [p for p in found if not set(p.relative_to(root).parts) & _SKIP_DIRS]
+    return min(found, key=lambda p: (len(p.parts), str(p))) if found else None
+
+
+def _copy_tree(source: Path, dest: Path) -> None:
+    total = 0
+    for path in sorted(source.rglob("*")):
+        rel = path.relative_to(source)
+        if set(rel.parts) & _SKIP_DIRS or path.is_symlink():
+            continue
+        if path.is_dir():
+            (dest / rel).mkdir(parents=True, exist_ok=True)
+        elif path.is_file() and path.stat().st_size <= _MAX_FILE:
+            total += path.stat().st_size
+            if total > _MAX_TOTAL:
+                raise SubmissionError(f"{source}: more than {_MAX_TOTAL >> 20} MB of files")
+            (dest / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, dest / rel)
+
+
+def _extract_zip(source: Path, dest: Path) -> None:
+    """Extract safely: no absolute paths, no ``..``, no links, bounded size."""
+    try:
+        with zipfile.ZipFile(source) as archive:
+            total = 0
+            for info in archive.infolist():
+                parts = Path(info.filename).parts
+                if info.is_dir() or set(parts) & _SKIP_DIRS:
+                    continue
+                if info.filename.startswith("/") or ".." in parts:
+                    raise SubmissionError(f"{source}: unsafe path {info.filename!r} in zip")
+                if stat.S_ISLNK(info.external_attr >> 16):
+                    continue
+                total += info.file_size
+                if info.file_size > _MAX_FILE or total > _MAX_TOTAL:
+                    raise SubmissionError(f"{source}: zip holds more than allowed")
+                target = dest.joinpath(*parts)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                with archive.open(info) as src, open(target, "wb") as out:
+                    shutil.copyfileobj(src, out)
+    except zipfile.BadZipFile as exc:
+        raise SubmissionError(f"{source}: not a valid zip file ({exc})") from None

@@ -1,0 +1,184 @@
+"""Plan the probes of a rubric: the inputs given to student code, per check.
+
+All inputs are drawn from the rubric's seed, so grading twice asks the same
+questions. Hidden cases use random shapes with N, D, H and C all different
+(so a transposed or broadcast mistake cannot pass by accident) and nonzero
+biases (so bugs that only touch the biases show). No expected value is part
+of the plan: the child sees only what the student's code is called with.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+import numpy as np
+
+from .requests import PROBE_OF_CHECK
+from .rubric import Rubric
+
+TOY_SHAPE = (4, 10, 3)
+SCHEDULE_RUN = {"N": 64, "D": 6, "H": 9, "C": 3, "batch_size": 8, "num_iters": 40,
+                "learning_rate": 0.05, "learning_rate_decay": 0.5, "reg": 0.01}
+"""A training run long enough to see the per-epoch learning-rate decay (8 epochs of 8 steps)."""
+
+
+@dataclass(frozen=True)
+class Case:
+    """One set of inputs: parameters, X and y."""
+
+    name: str
+    params: Mapping[str, np.ndarray]
+    X: np.ndarray
+    y: np.ndarray
+    hidden: bool
+
+    @property
+    def shape(self) -> tuple[int, int, int, int]:
+        D, H = self.params["W1"].shape
+        return self.X.shape[0], D, H, self.params["W2"].shape[1]
+
+
+@dataclass(frozen=True)
+class ProbeArgs:
+    """One probe of the plan: which kind, with which arguments."""
+
+    kind: str
+    args: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The probes to run, and every input array they use."""
+
+    probes: tuple[ProbeArgs, ...]
+    cases: Mapping[str, Case]
+    data_dir: str | None = None
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        out = {}
+        for case in self.cases.values():
+            out[f"{case.name}.X"], out[f"{case.name}.y"] = case.X, case.y
+            for k, v in case.params.items():
+                out[f"{case.name}.{k}"] = v
+        return out
+
+
+def toy_case(reference: Any) -> Case:
+    """The assignment's toy problem: params from the reference __init__ under seed 0."""
+    state = np.random.get_state()
+    try:
+        np.random.seed(0)
+        net = reference.TwoLayerNet(*TOY_SHAPE, std=1e-1)
+        np.random.seed(1)
+        X = 10 * np.random.randn(5, 4)
+    finally:
+        np.random.set_state(state)
+    return Case("toy", dict(net.params), X, np.array([0, 1, 2, 2, 1]), hidden=False)
+
+
+def hidden_case(name: str, seed: int) -> Case:
+    """Random shapes (all distinct), weights of unit scale, nonzero biases."""
+    rng = np.random.RandomState(seed)
+    while True:
+        N, D, H, C = rng.randint(4, 13), rng.randint(3, 16), rng.randint(5, 21), rng.randint(2, 8)
+        if len({N, D, H, C}) == 4:
+            break
+    params = {
+        "W1": rng.randn(D, H) / np.sqrt(D), "b1": 0.5 * rng.randn(H),
+        "W2": rng.randn(H, C) / np.sqrt(H), "b2": 0.5 * rng.randn(C),
+    }
+    return Case(name, params, rng.randn(N, D), rng.randint(C, size=N), hidden=True)
+
+
+def schedule_case(seed: int) -> Case:
+    s = SCHEDULE_RUN
+    rng = np.random.RandomState(seed)
+    params = {"W1": 0.1 * rng.randn(s["D"], s["H"]), "b1": 0.1 * rng.randn(s["H"]),
+              "W2": 0.1 * rng.randn(s["H"], s["C"]), "b2": 0.1 * rng.randn(s["C"])}
+    return Case("schedule", params, rng.randn(s["N"], s["D"]),
+                rng.randint(s["C"], size=s["N"]), hidden=True)
+
+
+def build_plan(rubric: Rubric, reference: Any, check_ids: tuple[str, ...],
+               accuracy: Mapping[str, Any] | None = None) -> Plan:
+    """The probes needed by ``check_ids`` with their inputs and limits."""
+    n_hidden = max((rubric.check(c).options.get("hidden_cases", 0) for c in check_ids), default=0)
+    cases = {"toy": toy_case(reference)}
+    for k in range(1, max(n_hidden, 1) + 1):
+        cases[f"hidden{k}"] = hidden_case(f"hidden{k}", rubric.seed + 1000 * k)
+    cases["schedule"] = schedule_case(rubric.seed + 7)
+    builders = {"init": _init_args, "forward": _forward_args, "loss": _loss_args,
+                "stability": _stability_args, "train": _train_args,
+                "predict": _predict_args, "accuracy": _accuracy_args}
+    probes = []
+    for kind in dict.fromkeys(PROBE_OF_CHECK[c] for c in check_ids):
+        served = [c for c in check_ids if PROBE_OF_CHECK[c] == kind]
+        args = builders[kind](rubric, served, cases, accuracy or {})
+        probes.append(ProbeArgs(kind, args))
+    data_dir = accuracy.get("data_dir") if accuracy else None
+    return Plan(tuple(probes), cases, data_dir=data_dir)
+
+
+def _hidden_names(rubric: Rubric, check: str) -> list[str]:
+    return [f"hidden{k}" for k in range(1, rubric.check(check).options["hidden_cases"] + 1)]
+
+
+def _init_args(rubric: Rubric, served: list[str], cases: Mapping[str, Case],
+               acc: Mapping[str, Any]) -> dict[str, Any]:
+    init_cases = [{"name": "toy", "D": 4, "H": 10, "C": 3, "std": 0.1, "seed": 0}]
+    for name in _hidden_names(rubric, "init"):
+        _, D, H, C = cases[name].shape
+        init_cases.append({"name": name, "D": D, "H": H, "C": C, "std": 0.37,
+                           "seed": rubric.seed % 10000 + len(init_cases)})
+    return {"cases": init_cases}
+
+
+def _forward_args(rubric: Rubric, served: list[str], cases: Mapping[str, Case],
+                  acc: Mapping[str, Any]) -> dict[str, Any]:
+    return {"cases": ["toy", *_hidden_names(rubric, "scores")]}
+
+
+def _loss_args(rubric: Rubric, served: list[str], cases: Mapping[str, Case],
+               acc: Mapping[str, Any]) -> dict[str, Any]:
+    spec = rubric.check("loss") if rubric.has("loss") else None
+    regs = list(spec.options["regs"]) if spec else [0.05, 0.0]
+    hidden = _hidden_names(rubric, "loss") if spec else ["hidden1"]
+    out = []
+    for data in ["toy", *hidden]:
+        for j, reg in enumerate(regs):
+            out.append({"name": f"{data}@{j}", "data": data, "reg": float(reg),
+                        "numeric": data == "toy" and j == 0})
+    return {"cases": out}
+
+
+def _stability_args(rubric: Rubric, served: list[str], cases: Mapping[str, Case],
+                    acc: Mapping[str, Any]) -> dict[str, Any]:
+    return {"data": "hidden1", "shift": float(rubric.check("stability").options["shift"])}
+
+
+def _train_args(rubric: Rubric, served: list[str], cases: Mapping[str, Case],
+                acc: Mapping[str, Any]) -> dict[str, Any]:
+    opts = rubric.check("train").options
+    s = SCHEDULE_RUN
+    toy = {"learning_rate": float(opts["learning_rate"]), "reg": float(opts["reg"]),
+           "num_iters": int(opts["num_iters"]), "batch_size": 200,
+           "learning_rate_decay": 0.95, "verbose": False}
+    schedule = {k: s[k] for k in ("learning_rate", "learning_rate_decay", "reg",
+                                  "num_iters", "batch_size")}
+    return {"runs": [
+        {"name": "toy", "data": "toy", "seed": rubric.seed, "kwargs": toy},
+        {"name": "schedule", "data": "schedule", "seed": rubric.seed + 1,
+         "kwargs": dict(schedule, verbose=False)},
+    ]}
+
+
+def _predict_args(rubric: Rubric, served: list[str], cases: Mapping[str, Case],
+                  acc: Mapping[str, Any]) -> dict[str, Any]:
+    return {"cases": ["toy", *_hidden_names(rubric, "predict")]}
+
+
+def _accuracy_args(rubric: Rubric, served: list[str], cases: Mapping[str, Case],
+                   acc: Mapping[str, Any]) -> dict[str, Any]:
+    return {"seed": rubric.seed, "num_classes": acc["num_classes"],
+            "hyperparameters": dict(acc["hyperparameters"])}

@@ -1,0 +1,1 @@
+"""Reporters: consumers of stored results (JSON, CSV, HTML)."""

@@ -1,0 +1,349 @@
+"""Run student code in a child process with limits, and collect what it wrote.
+
+One child runs all the probes of a submission in turn (starting Python and
+numpy once is most of the cost). The parent times each probe from the child's
+``begin``/``end`` status lines; when a probe runs past its wall limit the
+child's process group is killed with SIGKILL, the probe is marked as timed
+out, and a fresh child carries on with the next probe. A child that dies
+mid-probe costs that probe only, in the same way.
+
+Isolation: with ``bwrap`` (bubblewrap) available, the child sees a read-only
+system, its own work folder as the only writable place, no network, no other
+submissions and no results, and runs as an unprivileged user whose lowered
+hard limits cannot be raised again. Without it, the child still gets its
+resource limits, its own session and a scrubbed environment.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import selectors
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal, Mapping, Sequence
+
+from .errors import SandboxError
+from .limits import Limits
+
+logger = logging.getLogger(__name__)
+
+Isolation = Literal["auto", "bwrap", "none"]
+ProbeState = Literal["done", "timeout", "crashed", "not_run"]
+
+_PACKAGE_PARENT = str(Path(__file__).resolve().parent.parent)
+_BOOTSTRAP = (
+    "import sys; sys.path.insert(0, {root!r}); "
+    "from grader.child.main import main; sys.exit(main())"
+)
+_STARTUP_SECONDS = 30.0
+"""Grace for starting Python and between probes, on top of each probe's own limit."""
+
+
+@dataclass(frozen=True)
+class ProbeOutcome:
+    """What the parent saw of one probe (or of the import, as probe ``import``)."""
+
+    id: str
+    state: ProbeState
+    seconds: float = 0.0
+    output: str = ""
+    """What the student's code printed during the probe (capped)."""
+    detail: str = ""
+    """How the child ended, for timeouts and crashes."""
+
+
+@dataclass(frozen=True)
+class ProbeRequest:
+    """One probe to run in the child, named by its kind, and its limits."""
+
+    id: str
+    limits: Limits
+
+
+@dataclass(frozen=True)
+class ChildConfig:
+    """Everything about how to start the child for one submission."""
+
+    workdir: Path
+    module: Path
+    root: Path
+    class_name: str
+    reference: Path
+    reg_scale: float
+    limits: Limits
+    """Limits for the whole child (memory, output, total CPU)."""
+    read_only: tuple[Path, ...] = ()
+    """Extra folders the child may read (reference, data)."""
+    isolation: Isolation = "auto"
+
+
+def bwrap_available() -> bool:
+    return shutil.which("bwrap") is not None
+
+
+class Child:
+    """One submission's sandboxed child, possibly restarted after a failure."""
+
+    def __init__(self, config: ChildConfig, probes: Sequence[ProbeRequest]) -> None:
+        self.config = config
+        self.probes = list(probes)
+        self.outcomes: dict[str, ProbeOutcome] = {}
+        (config.workdir / "out").mkdir(parents=True, exist_ok=True)
+        _write_json(config.workdir / "boot.json", self._boot())
+        self._run = _Run(self, first=0)
+
+    def _boot(self) -> dict[str, Any]:
+        c = self.config
+        cpu = sum(p.limits.cpu_seconds or 0 for p in self.probes) + _STARTUP_SECONDS
+        return {
+            "module": str(c.module), "root": str(c.root), "class_name": c.class_name,
+            "reference": str(c.reference), "reg_scale": c.reg_scale,
+            "limits": {
+                "memory_bytes": (c.limits.memory_mb or 0) * 2**20,
+                "cpu_seconds": cpu,
+                "file_bytes": 256 * 2**20,
+            },
+        }
+
+    def run(self, plan: Mapping[str, Any], args: Mapping[str, Mapping[str, Any]]
+            ) -> dict[str, ProbeOutcome]:
+        """Send the plan (``args``: each probe's arguments), run every probe,
+        restarting the child after a failure."""
+        plan = dict(plan, probes=[{"id": p.id, "kind": p.id, "args": dict(args[p.id]),
+                                   "cpu_seconds": p.limits.cpu_seconds} for p in self.probes])
+        _write_json(self.config.workdir / "plan.json", plan)
+        index = self._run.finish()
+        if _import_failed(self):
+            index = len(self.probes)
+        while index < len(self.probes):
+            self._run = _Run(self, first=index)
+            after = self._run.finish()
+            if after == index:  # died before it began the probe: count that probe lost
+                probe = self.probes[index].id
+                self.outcomes[probe] = ProbeOutcome(probe, "crashed", detail=self._run.ended)
+                after += 1
+            index = after
+        for probe in self.probes:
+            self.outcomes.setdefault(probe.id, ProbeOutcome(probe.id, "not_run"))
+        return self.outcomes
+
+    def kill(self) -> None:
+        self._run.kill()
+
+
+def _import_failed(child: Child) -> bool:
+    info = child.config.workdir / "out" / "import.json"
+    try:
+        return "error" in json.loads(info.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return True
+
+
+class _Run:
+    """One child process: started at once, told to go, watched to its end."""
+
+    def __init__(self, child: Child, first: int) -> None:
+        self.child = child
+        self.first = first
+        self.current = "import" if first == 0 else None
+        self.started = time.monotonic()
+        self.deadline = self.started + _STARTUP_SECONDS + self._wall("import")
+        self.output: dict[str, list[str]] = {}
+        self.output_size = 0
+        self.ended = ""
+        self.proc = self._spawn()
+
+    def _wall(self, probe_id: str) -> float:
+        for p in self.child.probes:
+            if p.id == probe_id:
+                return p.limits.wall_seconds or float("inf")
+        return self.child.config.limits.wall_seconds or float("inf")
+
+    def _spawn(self) -> subprocess.Popen[bytes]:
+        read_fd, write_fd = os.pipe()
+        env = _child_env(write_fd, self.child.config.workdir)
+        cmd = _command(self.child.config, self.first)
+        try:
+            proc = subprocess.Popen(
+                cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                pass_fds=(write_fd,), env=env, cwd=self.child.config.workdir,
+                start_new_session=True)
+        except OSError as exc:
+            raise SandboxError(f"cannot start the sandboxed child: {exc}") from exc
+        finally:
+            os.close(write_fd)
+        self.status_fd = read_fd
+        return proc
+
+    def finish(self) -> int:
+        """Send ``go``, watch the child to its end; return the next probe index to run."""
+        try:
+            assert self.proc.stdin is not None
+            self.proc.stdin.write(b"go\n")
+            self.proc.stdin.close()
+        except (BrokenPipeError, OSError):
+            pass  # the child is already gone: the watch below finds out why
+        try:
+            self._watch()
+        finally:
+            self.kill()
+            os.close(self.status_fd)
+        return self._next_index()
+
+    def _watch(self) -> None:
+        assert self.proc.stdout is not None and self.proc.stderr is not None
+        with selectors.DefaultSelector() as sel:
+            sel.register(self.status_fd, selectors.EVENT_READ, "status")
+            sel.register(self.proc.stdout, selectors.EVENT_READ, "out")
+            sel.register(self.proc.stderr, selectors.EVENT_READ, "out")
+            pending = b""
+            while sel.get_map():
+                timeout = max(0.0, self.deadline - time.monotonic())
+                events = sel.select(timeout)
+                if not events and time.monotonic() >= self.deadline:
+                    self._timed_out()
+                    return
+                for key, _ in events:
+                    data = os.read(key.fd if isinstance(key.fileobj, int) else key.fileobj.fileno(), 65536)  # type: ignore[union-attr]
+                    if not data:
+                        sel.unregister(key.fileobj)
+                    elif key.data == "status":
+                        pending = self._status(pending + data)
+                    else:
+                        self._keep_output(data)
+        self._ended()
+
+    def _status(self, data: bytes) -> bytes:
+        *lines, rest = data.split(b"\n")
+        for line in lines:
+            verb, _, name = line.decode("utf-8", "replace").partition(" ")
+            now = time.monotonic()
+            if verb == "begin":
+                self.current, self.started = name, now
+                self.deadline = now + self._wall(name)
+            elif verb == "end" and name == self.current:
+                self._record(name, "done")
+                self.current = None
+                self.deadline = now + _STARTUP_SECONDS
+        return rest
+
+    def _keep_output(self, data: bytes) -> None:
+        cap = self.child.config.limits.output_kb * 1024
+        if self.output_size >= cap:
+            return
+        text = data[: cap - self.output_size].decode("utf-8", "replace")
+        self.output_size += len(data)
+        self.output.setdefault(self.current or "import", []).append(text)
+
+    def _record(self, name: str, state: ProbeState, detail: str = "") -> None:
+        text = "".join(self.output.pop(name, []))
+        seconds = round(time.monotonic() - self.started, 3)
+        self.child.outcomes[name] = ProbeOutcome(name, state, seconds, text, detail)
+
+    def _timed_out(self) -> None:
+        self.kill()
+        name = self.current or self._next_probe_id() or "import"
+        limit = self._wall(name)
+        self._record(name, "timeout", f"stopped after {limit:g} s (its time limit)")
+
+    def _ended(self) -> None:
+        code = self.proc.wait()
+        self.ended = _describe_exit(code, "".join(sum(self.output.values(), []))[-2000:])
+        if self.current is not None:
+            self._record(self.current, "crashed", _describe_exit(code, self._stderr_tail()))
+
+    def _stderr_tail(self) -> str:
+        text = "".join(self.output.get(self.current or "", []))
+        return text[-2000:]
+
+    def _next_probe_id(self) -> str | None:
+        index = self._next_index()
+        probes = self.child.probes
+        return probes[index].id if index < len(probes) else None
+
+    def _next_index(self) -> int:
+        for i, p in enumerate(self.child.probes):
+            if p.id not in self.child.outcomes:
+                return i
+        return len(self.child.probes)
+
+    def kill(self) -> None:
+        if self.proc.poll() is None:
+            try:
+                os.killpg(self.proc.pid, 9)
+            except ProcessLookupError:
+                pass
+        self.proc.wait()
+        for stream in (self.proc.stdout, self.proc.stderr):
+            if stream is not None:
+                stream.close()
+
+
+def _describe_exit(code: int, stderr: str) -> str:
+    if code < 0:
+        import signal
+        name = signal.Signals(-code).name
+        why = {"SIGXCPU": " (CPU time limit)", "SIGKILL": " (killed; memory or time limit?)",
+               "SIGSEGV": " (segmentation fault)", "SIGXFSZ": " (file size limit)"}.get(name, "")
+        text = f"the Python process died from {name}{why}"
+    else:
+        text = f"the Python process exited with code {code} in the middle of the check"
+    return f"{text}\n{stderr}".strip()
+
+
+def _child_env(status_fd: int, workdir: Path) -> dict[str, str]:
+    return {
+        "PATH": "/usr/local/bin:/usr/bin:/bin",
+        "HOME": str(workdir),
+        "LANG": "C.UTF-8",
+        "GRADER_STATUS_FD": str(status_fd),
+        "GRADER_SANDBOX": "1",
+        "OPENBLAS_NUM_THREADS": "1",
+        "OMP_NUM_THREADS": "1",
+        "MKL_NUM_THREADS": "1",
+        "MPLBACKEND": "Agg",
+        "MPLCONFIGDIR": str(workdir / ".matplotlib"),
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "PYTHONHASHSEED": "0",
+    }
+
+
+def _command(config: ChildConfig, first: int) -> list[str]:
+    python = [sys.executable, "-I", "-c", _BOOTSTRAP.format(root=_PACKAGE_PARENT),
+              str(config.workdir), str(first)]
+    mode = config.isolation
+    if mode == "auto":
+        mode = "bwrap" if bwrap_available() else "none"
+    if mode == "none":
+        return python
+    return _bwrap_prefix(config) + python
+
+
+def _bwrap_prefix(config: ChildConfig) -> list[str]:
+    args = ["bwrap", "--unshare-all", "--unshare-user", "--uid", "1000", "--gid", "1000",
+            "--die-with-parent", "--new-session", "--proc", "/proc", "--dev", "/dev",
+            "--tmpfs", "/tmp"]
+    for path in _system_paths() + [Path(_PACKAGE_PARENT) / "grader", *config.read_only]:
+        if path.exists():
+            args += ["--ro-bind", str(path), str(path)]
+    args += ["--bind", str(config.workdir), str(config.workdir), "--chdir", str(config.workdir)]
+    return args + ["--"]
+
+
+def _system_paths() -> list[Path]:
+    """The folders Python and its libraries need, and nothing of the user's."""
+    paths = {Path(p) for p in ("/usr", "/lib", "/lib64", "/bin", "/etc")}
+    for prefix in (sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix):
+        paths.add(Path(prefix).resolve())
+    paths.add(Path(sys.executable).resolve().parent)
+    return sorted(paths)
+
+
+def _write_json(path: Path, data: Any) -> None:
+    path.write_text(json.dumps(data), encoding="utf-8")
