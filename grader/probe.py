@@ -19,7 +19,7 @@ from .rubric import Rubric
 
 TOY_SHAPE = (4, 10, 3)
 SCHEDULE_RUN = {"N": 64, "D": 6, "H": 9, "C": 3, "batch_size": 8, "num_iters": 40,
-                "learning_rate": 0.05, "learning_rate_decay": 0.5, "reg": 0.01}
+                "learning_rate": 0.05, "learning_rate_decay": 0.8, "reg": 0.01}
 """A training run long enough to see the per-epoch learning-rate decay (8 epochs of 8 steps)."""
 
 
@@ -148,7 +148,8 @@ def _loss_args(rubric: Rubric, served: list[str], cases: Mapping[str, Case],
     for data in ["toy", *hidden]:
         for j, reg in enumerate(regs):
             out.append({"name": f"{data}@{j}", "data": data, "reg": float(reg),
-                        "numeric": data == "toy" and j == 0})
+                        # nonzero biases, so bias terms show in the numerical gradient
+                        "numeric": data == hidden[0] and j == 0 if hidden else False})
     return {"cases": out}
 
 

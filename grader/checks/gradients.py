@@ -142,6 +142,9 @@ def _judge_gradient(param: str, spec: CheckSpec, data: ProbeData, ev: Evidence) 
             return failed(f"grads['{param}'] {problem}", {"cases": cases})
         expected = _parts(ev, case["data"], case["reg"])["grads"][param]
         measured = data.arrays[f"{name}.d{param}"]
+        if measured.shape != expected.shape:
+            return failed(f"grads['{param}'] has shape {measured.shape}; it must have the shape "
+                          f"of {param}, {expected.shape}.", {"cases": cases})
         result = compare(measured, expected, spec.options["tolerance"], "rel_error")
         hidden = ev.plan.cases[case["data"]].hidden
         cases.append({"case": name, "reg": case["reg"],
@@ -190,6 +193,6 @@ def _gradient_message(param: str, failures: list[tuple[str, float, float]],
                  f"(relative error {own:.1e}), so the backward pass itself is wrong.")
     if all(r > 0 for _, r, _ in failures):
         text += " It is right without regularization: " + (
-            "d/dW of reg * sum(W**2) is 2 * reg * W." if param.startswith("W")
+            "the gradient of the regularization term is wrong." if param.startswith("W")
             else "biases are not regularized, so their gradient has no reg term.")
     return text

@@ -1,0 +1,123 @@
+"""The command line: parses options, sets verbosity, maps errors to exit codes.
+
+Exit codes: 0 everything passed (or the batch was graded), 1 a check failed,
+2 a usage error (bad option, rubric, data set or path).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Any, Callable, TypeVar
+
+import click
+
+from . import api
+from .errors import GraderError
+from .results import SubmissionResult
+
+F = TypeVar("F", bound=Callable[..., Any])
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "submissions"
+
+
+def _common(fn: F) -> F:
+    fn = click.option("--rubric", type=click.Path(dir_okay=False, path_type=Path),
+                      help="Rubric file (default: the shipped two_layer_net rubric).")(fn)
+    fn = click.option("--data", "data", metavar="SPEC",
+                      help="Data set: 'embedded' (default) or 'cifar10:PATH'.")(fn)
+    fn = click.option("--isolation", type=click.Choice(["auto", "bwrap", "none"]),
+                      default="auto", show_default=True,
+                      help="Sandbox: bubblewrap when available, or limits only.")(fn)
+    return fn
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("-v", "--verbose", count=True, help="More log output (repeatable).")
+@click.version_option(package_name="grader")
+def main(verbose: int) -> None:
+    """Grade the two-layer neural network assignment, safely and fast."""
+    level = logging.WARNING - 10 * verbose
+    logging.basicConfig(level=max(level, logging.DEBUG), format="%(levelname)s %(name)s: %(message)s")
+
+
+@main.command()
+@click.argument("path", type=click.Path(exists=True, path_type=Path))
+@click.option("--check", "checks", multiple=True, metavar="ID", help="Run only this check (repeatable).")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@_common
+def check(path: Path, checks: tuple[str, ...], as_json: bool, rubric: Path | None,
+          data: str | None, isolation: str) -> None:
+    """Self-check one submission (a .py file or a folder) with the visible checks."""
+    result = _guard(lambda: api.check(path, checks=checks or None, rubric=rubric, data=data,
+                                      isolation=isolation))  # type: ignore[arg-type]
+    click.echo(result.dumps() if as_json else api.format_table(result))
+    sys.exit(0 if result.passed else 1)
+
+
+@main.command()
+@click.argument("submissions", type=click.Path(exists=True, path_type=Path))
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True,
+              help="Folder for results and reports.")
+@click.option("--jobs", "-j", type=click.IntRange(1), default=1, show_default=True,
+              help="Submissions graded at once.")
+@_common
+def grade(submissions: Path, out: Path, jobs: int, rubric: Path | None, data: str | None,
+          isolation: str) -> None:
+    """Grade every submission in a folder (each entry: folder, .py or .zip)."""
+    results = _grade_with_progress(submissions, out, jobs, rubric, data, isolation)
+    _summary(results, out)
+
+
+@main.command()
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("demo-out"), show_default=True, help="Folder for the results.")
+@click.option("--jobs", "-j", type=click.IntRange(1), default=2, show_default=True)
+@_common
+def demo(out: Path, jobs: int, rubric: Path | None, data: str | None, isolation: str) -> None:
+    """Grade the example submissions on the embedded data and show where the report is."""
+    results = _grade_with_progress(EXAMPLES, out, jobs, rubric, data, isolation)
+    _summary(results, out)
+
+
+def _grade_with_progress(submissions: Path, out: Path, jobs: int, rubric: Path | None,
+                         data: str | None, isolation: str) -> list[SubmissionResult]:
+    from tqdm import tqdm
+
+    from .batch import entries_of
+
+    entries = _guard(lambda: entries_of(submissions))
+    with tqdm(total=len(entries), unit="submission", file=sys.stderr,
+              disable=None) as bar:
+        def advance(result: SubmissionResult) -> None:
+            bar.set_postfix_str(f"{result.submission}: {result.score:g}/{result.max_score:g}")
+            bar.update()
+
+        return _guard(lambda: api.grade(entries, out, rubric=rubric, data=data, jobs=jobs,
+                                        isolation=isolation,  # type: ignore[arg-type]
+                                        progress=advance))
+
+
+def _summary(results: list[SubmissionResult], out: Path) -> None:
+    width = max((len(r.submission) for r in results), default=10)
+    for r in results:
+        status = "" if r.status == "graded" else f"  ({r.error})"
+        click.echo(f"{r.submission:<{width}}  {r.score:>6g} / {r.max_score:g}{status}")
+    click.echo(f"\nResults: {out / 'index.html'}  (grades: {out / 'grades.csv'})")
+
+
+T = TypeVar("T")
+
+
+def _guard(fn: Callable[[], T]) -> T:
+    """Run ``fn``; a grader error is a usage problem: message and exit code 2."""
+    try:
+        return fn()
+    except GraderError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
