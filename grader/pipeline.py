@@ -88,7 +88,8 @@ def _run_and_judge(child: Child, submission: Submission, workdir: Path, session:
                          "hyperparameters": data.settings.hyperparameters,
                          "data_dir": str(data.directory)}
     plan = build_plan(rubric, reference, session.check_ids, accuracy_args)
-    np.savez(workdir / "inputs.npz", **plan.arrays())
+    # numpy's stub cannot tell that no key is "allow_pickle"
+    np.savez(workdir / "inputs.npz", **plan.arrays())  # type: ignore[arg-type]
     outcomes = child.run({"inputs": str(workdir / "inputs.npz"), "data_dir": plan.data_dir},
                          {p.kind: p.args for p in plan.probes})
     import_outcome = _import_failure(outcomes, workdir, submission)

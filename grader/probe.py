@@ -18,7 +18,7 @@ from .requests import PROBE_OF_CHECK
 from .rubric import Rubric
 
 TOY_SHAPE = (4, 10, 3)
-SCHEDULE_RUN = {"N": 64, "D": 6, "H": 9, "C": 3, "batch_size": 8, "num_iters": 40,
+SCHEDULE_RUN: dict[str, Any] = {"N": 64, "D": 6, "H": 9, "C": 3, "batch_size": 8, "num_iters": 40,
                 "learning_rate": 0.05, "learning_rate_decay": 0.8, "reg": 0.01}
 """A training run long enough to see the per-epoch learning-rate decay (8 epochs of 8 steps)."""
 

@@ -125,8 +125,8 @@ class Child:
             self._run = _Run(self, first=index)
             after = self._run.finish()
             if after == index:  # died before it began the probe: count that probe lost
-                probe = self.probes[index].id
-                self.outcomes[probe] = ProbeOutcome(probe, "crashed", detail=self._run.ended)
+                lost = self.probes[index].id
+                self.outcomes[lost] = ProbeOutcome(lost, "crashed", detail=self._run.ended)
                 after += 1
             index = after
         for probe in self.probes:
@@ -210,7 +210,7 @@ class _Run:
                     self._timed_out()
                     return
                 for key, _ in events:
-                    data = os.read(key.fd if isinstance(key.fileobj, int) else key.fileobj.fileno(), 65536)  # type: ignore[union-attr]
+                    data = os.read(key.fd, 65536)
                     if not data:
                         sel.unregister(key.fileobj)
                     elif key.data == "status":
@@ -280,9 +280,12 @@ class _Run:
             except ProcessLookupError:
                 pass
         self.proc.wait()
-        for stream in (self.proc.stdout, self.proc.stderr):
-            if stream is not None:
-                stream.close()
+        for stream in (self.proc.stdin, self.proc.stdout, self.proc.stderr):
+            if stream is not None and not stream.closed:
+                try:
+                    stream.close()
+                except OSError:
+                    pass  # a pipe whose reader is gone cannot be flushed
 
 
 def _describe_exit(code: int, stderr: str) -> str:

@@ -40,12 +40,12 @@ class Session:
         self.rubric = rubric
         self.data_spec = data_spec
         ids = check_ids or tuple(c.id for c in rubric.checks)
-        if visible_only:
-            ids = tuple(i for i in ids if rubric.check(i).visible)
         unknown = [i for i in ids if not rubric.has(i)]
         if unknown:
             raise RubricError(str(rubric.path), "checks", f"no such check: {', '.join(unknown)} "
                               f"(the rubric has: {', '.join(c.id for c in rubric.checks)})")
+        if visible_only:
+            ids = tuple(i for i in ids if rubric.check(i).visible)
         self.check_ids = tuple(i for i in CHECK_IDS if i in ids)
         self.isolation = isolation
         self.tmp = Path(tempfile.mkdtemp(prefix="grader-"))

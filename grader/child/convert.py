@@ -34,7 +34,7 @@ def as_array(value: object, dtype: type = np.float64) -> np.ndarray:
     if value is None:
         raise NotAnArray("None is not an array (a missing return statement?)")
     try:
-        array = np.array(np.asarray(value), dtype=dtype, copy=True, order="C")
+        array: np.ndarray = np.array(np.asarray(value), dtype=dtype, copy=True, order="C")
     except (TypeError, ValueError, OverflowError) as exc:
         raise NotAnArray(f"{type_name(value)} cannot be read as numbers ({exc})") from None
     return array

@@ -1,0 +1,29 @@
+# The two set-up commands: `make demo` and `make test`. Both create the venv on first use.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+
+.PHONY: install demo test typecheck bench clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $@
+
+install: $(VENV)/.installed
+
+demo: install
+	$(VENV)/bin/grader demo --out demo-out
+
+typecheck: install
+	$(PY) -m mypy
+
+test: install typecheck
+	$(PY) -m pytest
+
+bench: install
+	$(PY) benchmarks/bench_grading.py
+
+clean:
+	rm -rf $(VENV) demo-out

@@ -1,0 +1,107 @@
+"""The command line, run in-process with click's runner and once for real."""
+
+from __future__ import annotations
+
+import csv
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from grader.cli import main
+
+from .conftest import REFERENCE, SUBMISSIONS, write_rubric
+
+
+def run(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(main, list(args), catch_exceptions=False)
+    return result.exit_code, result.output
+
+
+def test_check_correct_module_exits_0_with_a_table() -> None:
+    code, out = run("check", str(REFERENCE))
+    assert code == 0
+    assert "PASS" in out and "FAIL" not in out
+    assert "stability" not in out  # hidden from students
+
+
+def test_check_buggy_module_exits_1_and_says_why() -> None:
+    code, out = run("check", str(SUBMISSIONS / "loss_summed_not_averaged"))
+    assert code == 1
+    assert "FAIL   loss" in out
+    assert "summed over the N examples" in out
+
+
+def test_check_json_holds_only_visible_checks() -> None:
+    code, out = run("check", "--json", str(REFERENCE))
+    data = json.loads(out)
+    assert code == 0
+    assert data["status"] == "graded" and data["score"] == data["max_score"] == 95
+    assert {c["id"] for c in data["checks"]} == {
+        "init", "scores", "loss", "grad_W1", "grad_b1", "grad_W2", "grad_b2", "train",
+        "predict", "accuracy"}
+
+
+def test_check_selected_checks_only() -> None:
+    code, out = run("check", "--json", "--check", "scores", str(SUBMISSIONS / "relu_mask_missing"))
+    assert code == 0
+    assert [c["id"] for c in json.loads(out)["checks"]] == ["scores"]
+
+
+def test_usage_errors_exit_2(tmp_path: Path) -> None:
+    assert run("check", str(tmp_path / "missing.py"))[0] == 2
+    assert run("check", "--check", "nope", str(REFERENCE))[0] == 2
+    assert run("check", "--data", "mnist", str(REFERENCE))[0] == 2
+    bad = write_rubric(tmp_path, replace={'reg_convention = "reg"': 'reg_convention = 1'})
+    code, out = run("check", "--rubric", str(bad), str(REFERENCE))
+    assert code == 2 and "assignment.reg_convention" in out
+
+
+def test_grade_writes_every_output(tmp_path: Path) -> None:
+    entries = tmp_path / "subs"
+    entries.mkdir()
+    (entries / "good.py").write_text(REFERENCE.read_text())
+    (entries / "summed").mkdir()
+    (entries / "summed" / "neural_net.py").write_text(
+        (SUBMISSIONS / "loss_summed_not_averaged" / "neural_net.py").read_text())
+    (entries / "broken.zip").write_bytes(b"not a zip")
+    out = tmp_path / "out"
+    code, _ = run("grade", str(entries), "--out", str(out), "--jobs", "2")
+    assert code == 0
+    results = json.loads((out / "results.json").read_text())
+    assert [r["submission"] for r in results] == ["broken", "good", "summed"]
+    by_id = {r["submission"]: r for r in results}
+    assert by_id["good"]["score"] == 100
+    assert by_id["summed"]["score"] == 90
+    assert by_id["broken"]["status"] == "error" and "zip" in by_id["broken"]["error"]
+    for sub in by_id:
+        assert json.loads((out / sub / "result.json").read_text()) == by_id[sub]
+    with (out / "grades.csv").open(newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert {r["submission"]: float(r["score"]) for r in rows} == {
+        "broken": 0, "good": 100, "summed": 90}
+    assert float(rows[2]["loss"]) == 0 and float(rows[2]["scores"]) == 10
+    assert "good" in (out / "index.html").read_text()
+
+
+def test_module_found_at_any_depth_in_folder_and_zip(tmp_path: Path) -> None:
+    import zipfile
+    deep = tmp_path / "student" / "cs231n" / "classifiers"
+    deep.mkdir(parents=True)
+    (deep / "neural_net.py").write_text(REFERENCE.read_text())
+    with zipfile.ZipFile(tmp_path / "zipped.zip", "w") as z:
+        z.write(deep / "neural_net.py", "cs231n/classifiers/neural_net.py")
+    for entry in (tmp_path / "student", tmp_path / "zipped.zip"):
+        code, out = run("check", "--json", "--check", "scores", str(entry))
+        assert code == 0, out
+        assert json.loads(out)["info"]["module"] == "cs231n/classifiers/neural_net.py"
+
+
+def test_real_subprocess_python_dash_m() -> None:
+    proc = subprocess.run([sys.executable, "-m", "grader", "check", "--check", "loss",
+                           str(SUBMISSIONS / "reg_product")],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 1
+    assert "FAIL   loss" in proc.stdout

@@ -1,0 +1,72 @@
+"""The rubric is read into validated, frozen objects; mistakes name file, key and reason."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pytest
+
+from grader.errors import RubricError
+from grader.rubric import CHECK_IDS, load_rubric
+
+from .conftest import write_rubric
+
+
+def test_shipped_rubric_has_every_check_and_100_points() -> None:
+    rubric = load_rubric()
+    assert tuple(c.id for c in rubric.checks) == CHECK_IDS
+    assert rubric.max_score == 100
+    assert rubric.check("grad_W1").options["tolerance"] == 1e-8
+    assert rubric.datasets["cifar10"].threshold == 0.48
+    assert rubric.check("stability").visible is False
+    assert rubric.reference.is_file()
+
+
+def test_rubric_objects_are_frozen() -> None:
+    rubric = load_rubric()
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        rubric.seed = 1  # type: ignore[misc]
+    with pytest.raises(TypeError):
+        rubric.check("loss").options["tolerance"] = 1.0  # type: ignore[index]
+
+
+@pytest.mark.parametrize(("replace", "extra", "key", "reason"), [
+    ({"points = 10\ntolerance = 1e-7": 'points = "ten"\ntolerance = 1e-7'}, "",
+     "checks.scores.points", "must be int or float"),
+    ({}, "\n[checks.bogus]\npoints = 1\n", "checks.bogus", "unknown check"),
+    ({"final_loss_below = 0.02": "final_loss_below = 0.02\nlearning_rat = 1"}, "",
+     "checks.train.learning_rat", "unknown key"),
+    ({'reg_convention = "reg"': 'reg_convention = "quarter"'}, "",
+     "assignment.reg_convention", "must be 'reg' or 'half_reg'"),
+    ({"wall_seconds = 10.0": "wall_seconds = -1"}, "", "limits.wall_seconds", "must be positive"),
+    ({"threshold = 0.48\n": ""}, "", "data.cifar10.threshold", "is required"),
+    ({"visible = false": "visible = 0"}, "", "checks.stability.visible", "must be bool"),
+])
+def test_bad_rubric_names_file_key_and_reason(tmp_path: Path, replace: dict[str, str],
+                                              extra: str, key: str, reason: str) -> None:
+    path = write_rubric(tmp_path, extra, replace)
+    with pytest.raises(RubricError) as info:
+        load_rubric(path)
+    assert info.value.path == str(path)
+    assert info.value.key == key
+    assert reason in info.value.reason
+    assert str(path) in str(info.value)
+
+
+def test_invalid_toml_and_missing_file(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[checks\n", encoding="utf-8")
+    with pytest.raises(RubricError, match="not valid TOML"):
+        load_rubric(bad)
+    with pytest.raises(RubricError, match="file not found"):
+        load_rubric(tmp_path / "missing.toml")
+
+
+def test_missing_reference_file_is_reported(tmp_path: Path) -> None:
+    path = write_rubric(tmp_path)
+    path.write_text(path.read_text().replace(str(Path("reference") / "neural_net.py"),
+                                             "reference/nowhere.py"), encoding="utf-8")
+    with pytest.raises(RubricError) as info:
+        load_rubric(path)
+    assert info.value.key == "assignment.reference"
