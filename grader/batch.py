@@ -32,7 +32,7 @@ def grade_batch(submissions: str | Path | Sequence[str | Path], out: Path, sessi
     out.mkdir(parents=True, exist_ok=True)
     results: dict[str, SubmissionResult] = {}
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        futures = {pool.submit(_grade_safely, entry, session): entry for entry in entries}
+        futures = {pool.submit(_grade_safely, entry, session, out): entry for entry in entries}
         for future in as_completed(futures):
             result = future.result()
             write_result(out, result)
@@ -44,10 +44,10 @@ def grade_batch(submissions: str | Path | Sequence[str | Path], out: Path, sessi
     return ordered
 
 
-def _grade_safely(entry: Path, session: Session) -> SubmissionResult:
+def _grade_safely(entry: Path, session: Session, out: Path) -> SubmissionResult:
     """Grade one entry; a failure of the grader itself becomes an error result."""
     try:
-        return grade_submission(entry, session)
+        return grade_submission(entry, session, artifacts=out / submission_id(entry))
     except GraderError as exc:
         logger.warning("%s: %s", entry, exc)
         return _failed(entry, session, str(exc))

@@ -24,20 +24,25 @@ from .session import Session
 logger = logging.getLogger(__name__)
 
 
-def grade_submission(entry: Path, session: Session) -> SubmissionResult:
-    """Grade one submission entry (folder, .py or .zip) under ``session``."""
+def grade_submission(entry: Path, session: Session,
+                     artifacts: Path | None = None) -> SubmissionResult:
+    """Grade one submission entry (folder, .py or .zip) under ``session``.
+
+    With ``artifacts``, arrays for reports (the trained network's first-layer
+    weights) are saved there as ``first_layer.npz``.
+    """
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="sub-", dir=session.tmp) as tmp:
         try:
             submission = load_submission(entry, Path(tmp), session.rubric.module)
         except SubmissionError as exc:
             return _unusable(submission_id(entry), session, str(exc), started)
-        result = _grade_loaded(submission, Path(tmp), session, started)
+        result = _grade_loaded(submission, Path(tmp), session, started, artifacts)
     return result
 
 
 def _grade_loaded(submission: Submission, workdir: Path, session: Session,
-                  started: float) -> SubmissionResult:
+                  started: float, artifacts: Path | None) -> SubmissionResult:
     rubric = session.rubric
     if submission.module is None:
         return _unusable(submission.id, session, f"no {rubric.module} found in the submission",
@@ -50,7 +55,7 @@ def _grade_loaded(submission: Submission, workdir: Path, session: Session,
                 probe_limits(rubric, session.check_ids, session.dataset_settings())]
     child = Child(_child_config(submission, workdir, session, requests), requests)
     try:
-        return _run_and_judge(child, submission, workdir, session, started)
+        return _run_and_judge(child, submission, workdir, session, started, artifacts)
     finally:
         child.kill()
 
@@ -72,7 +77,7 @@ def _child_config(submission: Submission, workdir: Path, session: Session,
 
 
 def _run_and_judge(child: Child, submission: Submission, workdir: Path, session: Session,
-                   started: float) -> SubmissionResult:
+                   started: float, artifacts: Path | None) -> SubmissionResult:
     import numpy as np
 
     from .checks import Evidence, run_check
@@ -101,10 +106,23 @@ def _run_and_judge(child: Child, submission: Submission, workdir: Path, session:
     from .requests import PROBE_OF_CHECK
     checks = tuple(run_check(rubric.check(c), probes[PROBE_OF_CHECK[c]], evidence)
                    for c in session.check_ids)
+    if artifacts is not None and data is not None and "accuracy" in probes:
+        _save_first_layer(artifacts, probes["accuracy"].arrays, data.dataset.image_shape)
     timing = {f"probe_{k}": v.seconds for k, v in outcomes.items()}
     timing["total"] = round(time.monotonic() - started, 3)
     return SubmissionResult(submission.id, "graded", checks, None, timing,
                             _info(submission, session, data.dataset.name if data else None))
+
+
+def _save_first_layer(folder: Path, arrays: Mapping[str, Any],
+                      image_shape: tuple[int, ...]) -> None:
+    import numpy as np
+
+    W1 = arrays.get("run.W1")
+    if W1 is None or W1.ndim != 2 or W1.shape[0] != int(np.prod(image_shape)):
+        return
+    folder.mkdir(parents=True, exist_ok=True)
+    np.savez_compressed(folder / "first_layer.npz", W1=W1, image_shape=np.array(image_shape))
 
 
 def _probe_data(workdir: Path, outcome: ProbeOutcome) -> Any:
