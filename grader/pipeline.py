@@ -1,13 +1,14 @@
-"""Grade one submission: discover -> sandboxed probes -> compare -> score.
+"""Grade one submission: discover -> (notebook run) -> sandboxed probes -> compare -> score.
 
-numpy-based modules are imported inside :func:`grade_submission`, after the
-child has been started, so that the child's start-up (Python, numpy, the
-student's module) overlaps with the parent's own imports.
+numpy-based modules are imported inside the functions below, after the
+module's child has been started, so that the child's start-up (Python, numpy,
+the student's module) overlaps with the parent's own imports.
 """
 
 from __future__ import annotations
 
 import logging
+import shutil
 import tempfile
 import time
 from pathlib import Path
@@ -15,21 +16,24 @@ from typing import Any, Mapping
 
 from .discover import Submission, load_submission, submission_id
 from .errors import SubmissionError
-from .requests import probe_limits
+from .limits import Limits
+from .requests import PROBE_OF_CHECK, probe_limits
 from .results import CheckResult, StudentError, SubmissionResult
-from .rubric import Rubric
 from .sandbox import Child, ChildConfig, ProbeOutcome, ProbeRequest
 from .session import Session
 
 logger = logging.getLogger(__name__)
 
+NOTEBOOK_CHECKS = ("notebook_runs", "best_net")
+
 
 def grade_submission(entry: Path, session: Session,
                      artifacts: Path | None = None) -> SubmissionResult:
-    """Grade one submission entry (folder, .py or .zip) under ``session``.
+    """Grade one submission entry (folder, .py, .ipynb or .zip) under ``session``.
 
-    With ``artifacts``, arrays for reports (the trained network's first-layer
-    weights) are saved there as ``first_layer.npz``.
+    With ``artifacts``, files for reports are saved there: the trained
+    network's first-layer weights (``first_layer.npz``) and, for notebooks,
+    the executed notebook and its figures.
     """
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="sub-", dir=session.tmp) as tmp:
@@ -37,47 +41,101 @@ def grade_submission(entry: Path, session: Session,
             submission = load_submission(entry, Path(tmp), session.rubric.module)
         except SubmissionError as exc:
             return _unusable(submission_id(entry), session, str(exc), started)
-        result = _grade_loaded(submission, Path(tmp), session, started, artifacts)
-    return result
+        return _grade_loaded(submission, Path(tmp), session, started, artifacts)
 
 
-def _grade_loaded(submission: Submission, workdir: Path, session: Session,
-                  started: float, artifacts: Path | None) -> SubmissionResult:
+def _grade_loaded(submission: Submission, workdir: Path, session: Session, started: float,
+                  artifacts: Path | None) -> SubmissionResult:
     rubric = session.rubric
-    if submission.module is None:
-        return _unusable(submission.id, session, f"no {rubric.module} found in the submission",
-                         started)
-    syntax = _syntax_error(submission.module, submission.root)
-    if syntax is not None:
-        return _unusable(submission.id, session, f"your module cannot be imported: "
-                         f"{syntax.summary()}", started, syntax)
+    if submission.module is None and submission.notebook is None:
+        return _unusable(submission.id, session,
+                         f"no {rubric.module} and no notebook found in the submission", started)
+    module_ids = tuple(c for c in session.check_ids if c in PROBE_OF_CHECK)
+    notebook_ids = tuple(c for c in session.check_ids if c in NOTEBOOK_CHECKS)
+    timing: dict[str, float] = {}
+    module = submission.module
+    notebook_checks: tuple[CheckResult, ...] = ()
+    if notebook_ids:
+        notebook_checks, module = _notebook_part(submission, workdir, session, notebook_ids,
+                                                 artifacts, timing)
+    module_checks, failure = _module_part(module, submission, workdir, session, module_ids,
+                                          artifacts, timing)
+    if failure is not None and submission.notebook is None:
+        return _unusable(submission.id, session, failure[0], started, failure[1])
+    order = {c: i for i, c in enumerate(session.check_ids)}
+    checks = tuple(sorted(module_checks + notebook_checks, key=lambda c: order[c.id]))
+    timing["total"] = round(time.monotonic() - started, 3)
+    info = {"rubric": rubric.name, "dataset": _dataset_name(session),
+            "module": _relative(module, submission, workdir),
+            "notebook": _relative(submission.notebook, submission, workdir)}
+    return SubmissionResult(submission.id, "graded", checks, None, timing, info)
+
+
+def _relative(path: Path | None, submission: Submission, workdir: Path) -> str | None:
+    if path is None:
+        return None
+    for base in (submission.root, workdir):
+        if path.is_relative_to(base):
+            return str(path.relative_to(base))
+    return path.name
+
+
+def _dataset_name(session: Session) -> str | None:
+    data = session.prepared()
+    return data.dataset.name if data else None
+
+
+def _module_part(module: Path | None, submission: Submission, workdir: Path, session: Session,
+                 check_ids: tuple[str, ...], artifacts: Path | None, timing: dict[str, float]
+                 ) -> tuple[tuple[CheckResult, ...], tuple[str, StudentError | None] | None]:
+    """The module checks, or error results and the reason the module could not be graded."""
+    if not check_ids:
+        return (), None
+    failure: tuple[str, StudentError | None] | None = None
+    if module is None:
+        failure = (f"no {session.rubric.module} found, and the notebook does not define "
+                   f"{session.rubric.class_name}", None)
+    else:
+        syntax = _syntax_error(module, module.parent if not module.is_relative_to(
+            submission.root) else submission.root)
+        if syntax is not None:
+            failure = (f"your module cannot be imported: {syntax.summary()}", syntax)
+    if failure is None:
+        assert module is not None
+        checks, failure = _run_module(module, submission, workdir, session, check_ids,
+                                      artifacts, timing)
+        if failure is None:
+            return checks, None
+    return _error_checks(session, check_ids, f"Not graded: {failure[0]}", failure[1]), failure
+
+
+def _run_module(module: Path, submission: Submission, workdir: Path, session: Session,
+                check_ids: tuple[str, ...], artifacts: Path | None, timing: dict[str, float]
+                ) -> tuple[tuple[CheckResult, ...], tuple[str, StudentError | None] | None]:
+    rubric = session.rubric
     requests = [ProbeRequest(kind, limits) for kind, limits in
-                probe_limits(rubric, session.check_ids, session.dataset_settings())]
-    child = Child(_child_config(submission, workdir, session, requests), requests)
+                probe_limits(rubric, check_ids, session.dataset_settings())]
+    whole = Limits()
+    for request in requests:
+        whole = whole.merge(request.limits)
+    root = submission.root if module.is_relative_to(submission.root) else module.parent
+    run_dir = workdir / "module"
+    config = ChildConfig(
+        workdir=run_dir, module=module, root=root, class_name=rubric.class_name,
+        reference=rubric.reference, reg_scale=rubric.reg_scale, limits=whole,
+        read_only=(rubric.reference.parent, session.data_dir, root),
+        isolation=session.isolation)
+    run_dir.mkdir()
+    child = Child(config, requests)
     try:
-        return _run_and_judge(child, submission, workdir, session, started, artifacts)
+        return _judge_module(child, run_dir, session, check_ids, artifacts, timing)
     finally:
         child.kill()
 
 
-def _child_config(submission: Submission, workdir: Path, session: Session,
-                  requests: list[ProbeRequest]) -> ChildConfig:
-    from .limits import Limits
-
-    whole = Limits()
-    for request in requests:
-        whole = whole.merge(request.limits)
-    assert submission.module is not None
-    return ChildConfig(
-        workdir=workdir, module=submission.module, root=submission.root,
-        class_name=session.rubric.class_name, reference=session.rubric.reference,
-        reg_scale=session.rubric.reg_scale, limits=whole,
-        read_only=(session.rubric.reference.parent, session.data_dir),
-        isolation=session.isolation)
-
-
-def _run_and_judge(child: Child, submission: Submission, workdir: Path, session: Session,
-                   started: float, artifacts: Path | None) -> SubmissionResult:
+def _judge_module(child: Child, workdir: Path, session: Session, check_ids: tuple[str, ...],
+                  artifacts: Path | None, timing: dict[str, float]
+                  ) -> tuple[tuple[CheckResult, ...], tuple[str, StudentError | None] | None]:
     import numpy as np
 
     from .checks import Evidence, run_check
@@ -86,32 +144,89 @@ def _run_and_judge(child: Child, submission: Submission, workdir: Path, session:
 
     rubric = session.rubric
     reference = load_reference(rubric)
-    data = session.prepared()
+    data = session.prepared() if "accuracy" in check_ids else None
     accuracy_args = None
     if data is not None:
         accuracy_args = {"num_classes": len(data.dataset.class_names),
                          "hyperparameters": data.settings.hyperparameters,
                          "data_dir": str(data.directory)}
-    plan = build_plan(rubric, reference, session.check_ids, accuracy_args)
+    plan = build_plan(rubric, reference, check_ids, accuracy_args)
     # numpy's stub cannot tell that no key is "allow_pickle"
     np.savez(workdir / "inputs.npz", **plan.arrays())  # type: ignore[arg-type]
     outcomes = child.run({"inputs": str(workdir / "inputs.npz"), "data_dir": plan.data_dir},
                          {p.kind: p.args for p in plan.probes})
-    import_outcome = _import_failure(outcomes, workdir, submission)
-    if import_outcome is not None:
-        return _unusable(submission.id, session, import_outcome[0], started, import_outcome[1])
+    timing.update({f"probe_{k}": v.seconds for k, v in outcomes.items()})
+    failure = _import_failure(outcomes, workdir)
+    if failure is not None:
+        return (), failure
     probes = {kind: _probe_data(workdir, outcomes[kind]) for kind in outcomes if kind != "import"}
     evidence = Evidence(rubric, plan, reference, probes,
                         data.dataset if data else None, data.settings if data else None)
-    from .requests import PROBE_OF_CHECK
-    checks = tuple(run_check(rubric.check(c), probes[PROBE_OF_CHECK[c]], evidence)
-                   for c in session.check_ids)
     if artifacts is not None and data is not None and "accuracy" in probes:
         _save_first_layer(artifacts, probes["accuracy"].arrays, data.dataset.image_shape)
-    timing = {f"probe_{k}": v.seconds for k, v in outcomes.items()}
-    timing["total"] = round(time.monotonic() - started, 3)
-    return SubmissionResult(submission.id, "graded", checks, None, timing,
-                            _info(submission, session, data.dataset.name if data else None))
+    return tuple(run_check(rubric.check(c), probes[PROBE_OF_CHECK[c]], evidence)
+                 for c in check_ids), None
+
+
+def _notebook_part(submission: Submission, workdir: Path, session: Session,
+                   check_ids: tuple[str, ...], artifacts: Path | None,
+                   timing: dict[str, float]) -> tuple[tuple[CheckResult, ...], Path | None]:
+    """Run the notebook (if any) and judge it; also return the module to grade."""
+    from .checks.base import Verdict, to_result
+    from .checks.notebook import judge_best_net, judge_notebook_runs
+    from .notebook import NotebookSettings, module_from_notebook, run_notebook
+    from .reference import load_reference
+
+    rubric = session.rubric
+    if submission.notebook is None:
+        return _no_notebook(session, check_ids), submission.module
+    settings = NotebookSettings.from_rubric(rubric.notebook)
+    data = session.prepared()
+    run = run_notebook(submission.notebook, submission.module, workdir, settings=settings,
+                       data_spec=session.data_spec,
+                       eval_inputs=data.directory / "X_eval.npy" if data else None,
+                       isolation=session.isolation,
+                       read_only=(session.data_dir,))
+    timing["notebook"] = run.seconds
+    if artifacts is not None and run.out is not None:
+        _save_notebook_artifacts(run.out, artifacts)
+    module = submission.module
+    if module is None and run.cells:
+        module = module_from_notebook(run.cells, rubric.class_name,
+                                      workdir / "from_notebook" / rubric.module)
+    results = []
+    for check_id in check_ids:
+        spec = rubric.check(check_id)
+        if check_id == "notebook_runs":
+            verdict: Verdict = judge_notebook_runs(spec, run)
+        else:
+            assert data is not None
+            verdict = judge_best_net(spec, run, data.dataset, data.settings,
+                                     load_reference(rubric), settings.variable)
+        results.append(to_result(spec, verdict))
+    return tuple(results), module
+
+
+def _no_notebook(session: Session, check_ids: tuple[str, ...]) -> tuple[CheckResult, ...]:
+    required = bool(session.rubric.notebook.get("required", False))
+    out = []
+    for check_id in check_ids:
+        spec = session.rubric.check(check_id)
+        out.append(CheckResult(
+            id=check_id, title=spec.title, status="fail" if required else "skipped", score=0.0,
+            max_score=spec.points if required else 0.0, visible=spec.visible,
+            message="No notebook in this submission." + (
+                "" if required else " (Module-only submissions are not graded on it.)")))
+    return tuple(out)
+
+
+def _save_notebook_artifacts(out: Path, artifacts: Path) -> None:
+    artifacts.mkdir(parents=True, exist_ok=True)
+    if (out / "executed.ipynb").exists():
+        shutil.copyfile(out / "executed.ipynb", artifacts / "executed.ipynb")
+    figures = out / "figures"
+    if figures.is_dir() and any(figures.iterdir()):
+        shutil.copytree(figures, artifacts / "figures", dirs_exist_ok=True)
 
 
 def _save_first_layer(folder: Path, arrays: Mapping[str, Any],
@@ -145,8 +260,8 @@ def _probe_data(workdir: Path, outcome: ProbeOutcome) -> Any:
     return ProbeData(outcome, arrays, info if isinstance(info, dict) else {})
 
 
-def _import_failure(outcomes: Mapping[str, ProbeOutcome], workdir: Path,
-                    submission: Submission) -> tuple[str, StudentError | None] | None:
+def _import_failure(outcomes: Mapping[str, ProbeOutcome],
+                    workdir: Path) -> tuple[str, StudentError | None] | None:
     import json
 
     outcome = outcomes.get("import")
@@ -163,37 +278,32 @@ def _import_failure(outcomes: Mapping[str, ProbeOutcome], workdir: Path,
 def _syntax_error(module: Path, root: Path) -> StudentError | None:
     """Compile (never run) the module in the parent: a syntax error needs no sandbox."""
     source = module.read_bytes()
+    rel = str(module.relative_to(root))
     try:
         compile(source, str(module), "exec", dont_inherit=True)
     except SyntaxError as exc:
-        rel = str(module.relative_to(root))
         text = f"  {exc.text.rstrip()}\n" if exc.text else ""
         return StudentError("SyntaxError", exc.msg, f'  File "{rel}", line {exc.lineno}\n'
                             f"{text}SyntaxError: {exc.msg}\n", rel, exc.lineno)
     except ValueError as exc:  # e.g. null bytes in the source
-        return StudentError("SyntaxError", str(exc), str(exc), str(module.relative_to(root)))
+        return StudentError("SyntaxError", str(exc), str(exc), rel)
     return None
+
+
+def _error_checks(session: Session, check_ids: tuple[str, ...], message: str,
+                  error: StudentError | None = None) -> tuple[CheckResult, ...]:
+    return tuple(
+        CheckResult(id=c, title=session.rubric.check(c).title, status="error", score=0.0,
+                    max_score=session.rubric.check(c).points,
+                    visible=session.rubric.check(c).visible, message=message, error=error)
+        for c in check_ids)
 
 
 def _unusable(sub_id: str, session: Session, reason: str, started: float,
               error: StudentError | None = None) -> SubmissionResult:
-    checks = tuple(
-        CheckResult(id=c, title=session.rubric.check(c).title, status="error", score=0.0,
-                    max_score=session.rubric.check(c).points,
-                    visible=session.rubric.check(c).visible,
-                    message=f"Not graded: {reason}", error=error)
-        for c in session.check_ids)
+    module_ids = tuple(c for c in session.check_ids if c in PROBE_OF_CHECK)
+    checks = _error_checks(session, module_ids, f"Not graded: {reason}", error)
+    checks += _no_notebook(session, tuple(c for c in session.check_ids if c in NOTEBOOK_CHECKS))
     return SubmissionResult(sub_id, "error", checks, reason,
                             {"total": round(time.monotonic() - started, 3)},
                             {"rubric": session.rubric.name})
-
-
-def _info(submission: Submission, session: Session, dataset: str | None) -> dict[str, Any]:
-    assert submission.module is not None
-    return {"rubric": session.rubric.name,
-            "module": str(submission.module.relative_to(submission.root)),
-            "dataset": dataset}
-
-
-def check_ids_of(rubric: Rubric) -> tuple[str, ...]:
-    return tuple(c.id for c in rubric.checks)

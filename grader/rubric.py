@@ -20,7 +20,7 @@ from .limits import Limits
 
 CHECK_IDS = (
     "init", "scores", "loss", "grad_W1", "grad_b1", "grad_W2", "grad_b2",
-    "stability", "train", "predict", "accuracy",
+    "stability", "train", "predict", "accuracy", "notebook_runs", "best_net",
 )
 """Every check the grader knows, in the order reports list them."""
 
@@ -41,6 +41,12 @@ _CHECK_OPTIONS: dict[str, dict[str, tuple[tuple[type, ...], Any]]] = {
               "num_iters": ((int,), 100), "final_loss_below": (_Number, 0.02)},
     "predict": {"hidden_cases": ((int,), 3)},
     "accuracy": {},
+    "notebook_runs": {},
+    "best_net": {},
+}
+_NOTEBOOK_KEYS: dict[str, tuple[type, ...]] = {
+    "cell_timeout": _Number, "total_seconds": _Number, "variable": (str,),
+    "memory_mb": (int,), "required": (bool,),
 }
 _COMMON_CHECK_KEYS = {"title", "points", "visible", "wall_seconds", "cpu_seconds", "memory_mb"}
 _DATASET_KEYS: dict[str, tuple[type, ...]] = {
@@ -195,8 +201,13 @@ class _Reader:
             seed=self.value(meta, "assignment", "seed", (int,), 0),
             checks=checks,
             datasets=MappingProxyType(self.datasets(self.table(raw, "data"), defaults)),
-            notebook=MappingProxyType(dict(self.table(raw, "notebook"))),
+            notebook=MappingProxyType(self.notebook(self.table(raw, "notebook"))),
         )
+
+    def notebook(self, table: Mapping[str, Any]) -> dict[str, Any]:
+        self.unknown(table, "notebook", set(_NOTEBOOK_KEYS))
+        return {name: self.value(table, "notebook", name, types)
+                for name, types in _NOTEBOOK_KEYS.items() if name in table}
 
     def limits(self, table: Mapping[str, Any], key: str, base: Limits) -> Limits:
         mem = self.value(table, key, "memory_mb", (int,), base.memory_mb or 0)

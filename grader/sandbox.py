@@ -39,7 +39,7 @@ ProbeState = Literal["done", "timeout", "crashed", "not_run"]
 _PACKAGE_PARENT = str(Path(__file__).resolve().parent.parent)
 _BOOTSTRAP = (
     "import sys; sys.path.insert(0, {root!r}); "
-    "from grader.child.main import main; sys.exit(main())"
+    "from grader.child.{entry} import main; sys.exit(main())"
 )
 _STARTUP_SECONDS = 30.0
 """Grace for starting Python and between probes, on top of each probe's own limit."""
@@ -80,7 +80,11 @@ class ChildConfig:
     """Limits for the whole child (memory, output, total CPU)."""
     read_only: tuple[Path, ...] = ()
     """Extra folders the child may read (reference, data)."""
+    writable: tuple[Path, ...] = ()
+    """Extra folders the child may write, besides its work folder."""
     isolation: Isolation = "auto"
+    entry: str = "main"
+    """The module of ``grader.child`` to run: ``main`` (probes) or ``notebook``."""
 
 
 def bwrap_available() -> bool:
@@ -314,11 +318,17 @@ def _child_env(status_fd: int, workdir: Path) -> dict[str, str]:
         "MPLCONFIGDIR": str(workdir / ".matplotlib"),
         "PYTHONDONTWRITEBYTECODE": "1",
         "PYTHONHASHSEED": "0",
+        "JUPYTER_RUNTIME_DIR": str(workdir / ".jupyter" / "runtime"),
+        "JUPYTER_DATA_DIR": str(workdir / ".jupyter" / "data"),
+        "JUPYTER_CONFIG_DIR": str(workdir / ".jupyter" / "config"),
+        "IPYTHONDIR": str(workdir / ".ipython"),
+        "JUPYTER_PLATFORM_DIRS": "1",
     }
 
 
 def _command(config: ChildConfig, first: int) -> list[str]:
-    python = [sys.executable, "-I", "-c", _BOOTSTRAP.format(root=_PACKAGE_PARENT),
+    python = [sys.executable, "-I", "-c",
+              _BOOTSTRAP.format(root=_PACKAGE_PARENT, entry=config.entry),
               str(config.workdir), str(first)]
     mode = config.isolation
     if mode == "auto":
@@ -335,7 +345,9 @@ def _bwrap_prefix(config: ChildConfig) -> list[str]:
     for path in _system_paths() + [Path(_PACKAGE_PARENT) / "grader", *config.read_only]:
         if path.exists():
             args += ["--ro-bind", str(path), str(path)]
-    args += ["--bind", str(config.workdir), str(config.workdir), "--chdir", str(config.workdir)]
+    for path in (config.workdir, *config.writable):
+        args += ["--bind", str(path), str(path)]
+    args += ["--chdir", str(config.workdir)]
     return args + ["--"]
 
 

@@ -65,7 +65,7 @@ def _reference_forward(data: ProbeData, ev: Evidence) -> float | None:
     if any(v is None for v in params.values()):
         return None
     try:
-        labels = reference_net(ev, params).predict(ev.dataset.X_val)
+        labels = reference_net(ev.reference, params).predict(ev.dataset.X_val)
     except (ValueError, TypeError):
         return None  # weights of the wrong shape: nothing to measure
     return float(np.mean(labels == ev.dataset.y_val))

@@ -73,8 +73,9 @@ def _index(ev: Evidence, kind: str) -> int:
     return [p.kind for p in ev.plan.probes].index(kind)
 
 
-def reference_net(ev: Evidence, params: Any) -> Any:
-    net = ev.reference.TwoLayerNet.__new__(ev.reference.TwoLayerNet)
+def reference_net(reference: Any, params: Any) -> Any:
+    """A reference network holding ``params`` (copied)."""
+    net = reference.TwoLayerNet.__new__(reference.TwoLayerNet)
     net.params = {k: np.array(v, copy=True) for k, v in params.items()}
     return net
 
@@ -87,7 +88,7 @@ def judge_scores(spec: CheckSpec, data: ProbeData, ev: Evidence) -> Verdict:
         error = data.error(name)
         if error:
             return errored(f"loss(X) raised on {case_label(name)}", error, {"cases": cases})
-        expected = reference_net(ev, case.params).loss(case.X)
+        expected = reference_net(ev.reference, case.params).loss(case.X)
         measured = data.arrays.get(f"{name}.scores")
         if measured is None:
             what = data.returned(name, "scores").get("type", "nothing")
@@ -114,7 +115,7 @@ def judge_predict(spec: CheckSpec, data: ProbeData, ev: Evidence) -> Verdict:
         error = data.error(name)
         if error:
             return errored(f"predict raised on {case_label(name)}", error, {"cases": cases})
-        expected = reference_net(ev, case.params).predict(case.X)
+        expected = reference_net(ev.reference, case.params).predict(case.X)
         problem = _label_problem(data, name, case.X.shape[0])
         if problem:
             return failed(f"predict(X) {problem}", {"cases": cases})

@@ -31,7 +31,7 @@ def _loss_cases(ev: Evidence) -> list[Mapping[str, Any]]:
 def _parts(ev: Evidence, data_name: str, reg: float) -> dict[str, Any]:
     """The reference's loss split into its parts, for diagnosing a wrong loss."""
     case = ev.plan.cases[data_name]
-    net = reference_net(ev, case.params)
+    net = reference_net(ev.reference, case.params)
     loss, grads = net.loss(case.X, case.y, reg=reg)
     p = case.params
     scale = ev.rubric.reg_scale

@@ -1,0 +1,173 @@
+"""Run a student's notebook with a real kernel, inside the sandboxed child.
+
+The parent has already checked the notebook, removed shell escapes and laid
+out the course's support files and data next to it. Here the cells run one by
+one through nbclient (the kernel uses the ipc transport, so it starts without
+a network); the run stops at the first failing cell. Then one more cell, run
+in the same kernel, writes the student's tuned network (weights as an
+``.npz``) and its predictions on inputs whose labels stay with the parent.
+Everything written is plain data: JSON, ``.npz``, ``.npy``, PNG, the
+executed notebook.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import sys
+import time
+from typing import Any
+
+from .main import _apply_limits, _detach_stdin, _read_json
+
+_TEXT_CAP = 20_000
+"""Characters kept of each text output in the executed notebook."""
+_MAX_FIGURES = 24
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    workdir = argv[0]
+    boot = _read_json(os.path.join(workdir, "boot.json"))
+    _apply_limits(boot["limits"])
+    status = os.fdopen(int(os.environ["GRADER_STATUS_FD"]), "w", buffering=1)
+    go = _detach_stdin()
+    out = os.path.join(workdir, "out")
+    with open(os.path.join(out, "import.json"), "w", encoding="utf-8") as f:
+        f.write("{}")
+    status.write("begin import\nend import\n")
+    if go.readline().strip() != "go":
+        return 0
+    plan = _read_json(os.path.join(workdir, "plan.json"))
+    status.write("begin notebook\n")
+    report = run_notebook(plan, out)
+    with open(os.path.join(out, "notebook.json"), "w", encoding="utf-8") as f:
+        json.dump(report, f)
+    status.write("end notebook\n")
+    return 0
+
+
+def run_notebook(plan: dict[str, Any], out: str) -> dict[str, Any]:
+    import nbformat
+    from nbclient import NotebookClient
+
+    nb = nbformat.read(plan["notebook"], as_version=4)
+    client = NotebookClient(nb, timeout=plan["cell_timeout"], kernel_name="python3",
+                            resources={"metadata": {"path": plan["cwd"]}},
+                            interrupt_on_timeout=False, allow_errors=False)
+    client.km = client.create_kernel_manager()
+    client.km.transport = "ipc"  # no TCP: the sandbox has no network, not even loopback
+    client.km.ip = os.path.join(plan["runtime"], "kernel")
+    started = time.monotonic()
+    report: dict[str, Any] = {"failure": None, "executed": 0}
+    try:
+        with client.setup_kernel():
+            report["failure"] = _execute_cells(client, nb, report)
+            if report["failure"] is None or report["failure"]["kind"] == "error":
+                report["extract"] = _extract(client, plan)
+    except Exception as exc:  # the kernel would not start, or died between cells
+        report["failure"] = report["failure"] or {
+            "kind": "kernel", "index": None, "ename": type(exc).__name__, "evalue": str(exc)}
+    report["seconds"] = round(time.monotonic() - started, 3)
+    _save(nb, out)
+    return report
+
+
+def _execute_cells(client: Any, nb: Any, report: dict[str, Any]) -> dict[str, Any] | None:
+    from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
+
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type != "code":
+            continue
+        try:
+            client.execute_cell(cell, index)
+        except CellTimeoutError:
+            return {"kind": "timeout", "index": index, "ename": "TimeoutError",
+                    "evalue": f"the cell ran past its limit of {client.timeout} s"}
+        except DeadKernelError as exc:
+            return {"kind": "dead", "index": index, "ename": "DeadKernelError", "evalue": str(exc)}
+        except CellExecutionError as exc:
+            return {"kind": "error", "index": index, "ename": exc.ename, "evalue": exc.evalue,
+                    "traceback": _error_traceback(cell)}
+        report["executed"] += 1
+    return None
+
+
+def _error_traceback(cell: Any) -> list[str]:
+    for output in cell.get("outputs", []):
+        if output.get("output_type") == "error":
+            return list(output.get("traceback", []))
+    return []
+
+
+_EXTRACT = """
+def __grader_extract(variable, out, eval_path):
+    import json, numpy as np
+    info = {}
+    cls = globals().get("TwoLayerNet")
+    if isinstance(cls, type):
+        info["class_module"] = str(getattr(cls, "__module__", ""))
+    net = globals().get(variable)
+    if net is None:
+        info["best_net"] = "missing"
+    else:
+        info["best_net"] = type(net).__name__
+        params = getattr(net, "params", None)
+        if isinstance(params, dict):
+            arrays = {k: np.asarray(params[k], dtype=float) for k in ("W1", "b1", "W2", "b2") if k in params}
+            np.savez(out + "/best_net.npz", **arrays)
+        if eval_path:
+            try:
+                labels = np.asarray(net.predict(np.load(eval_path, allow_pickle=False)), dtype=float)
+                np.save(out + "/best_net_predict.npy", labels)
+            except Exception as exc:
+                info["predict_error"] = type(exc).__name__ + ": " + str(exc)
+    with open(out + "/extract.json", "w") as f:
+        json.dump(info, f)
+__grader_extract(VARIABLE, OUT, EVAL_PATH)
+del __grader_extract
+"""
+
+
+def _extract(client: Any, plan: dict[str, Any]) -> str:
+    """Run the extraction cell in the student's kernel; return how it went."""
+    import nbformat
+    from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
+
+    code = (_EXTRACT.replace("VARIABLE", repr(plan["variable"]))
+            .replace("OUT", repr(plan["out"]))
+            .replace("EVAL_PATH", repr(plan.get("eval_inputs") or "")))
+    cell = nbformat.v4.new_code_cell(code)
+    try:
+        client.execute_cell(cell, -1)
+    except (CellExecutionError, CellTimeoutError, DeadKernelError) as exc:
+        return f"{type(exc).__name__}: {exc}"[:500]
+    return "ok"
+
+
+def _save(nb: Any, out: str) -> None:
+    """Write the executed notebook with capped outputs, and its figures as PNG files."""
+    import nbformat
+
+    os.makedirs(os.path.join(out, "figures"), exist_ok=True)
+    figures = 0
+    for index, cell in enumerate(nb.cells):
+        for n, output in enumerate(cell.get("outputs", [])):
+            png = output.get("data", {}).get("image/png") if "data" in output else None
+            if png and figures < _MAX_FIGURES:
+                path = os.path.join(out, "figures", f"cell{index:03d}-{n}.png")
+                with open(path, "wb") as f:
+                    f.write(base64.b64decode(png))
+                figures += 1
+            _cap(output)
+    nbformat.write(nb, os.path.join(out, "executed.ipynb"))
+
+
+def _cap(output: Any) -> None:
+    if output.get("output_type") == "stream" and len(output.get("text", "")) > _TEXT_CAP:
+        output["text"] = output["text"][:_TEXT_CAP] + "\n[... output cut by the grader ...]\n"
+    data = output.get("data", {})
+    for key in list(data):
+        if key.startswith("text/") and len(data[key]) > _TEXT_CAP:
+            data[key] = data[key][:_TEXT_CAP]
