@@ -14,7 +14,7 @@ import ast
 import json
 import re
 import shutil
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -59,6 +59,8 @@ class NotebookRun:
     """What the extraction cell found (best_net's type, predict errors, the class's module)."""
     out: Path | None = None
     """The folder holding ``executed.ipynb``, ``figures/``, ``best_net.npz``."""
+    folder: Path | None = None
+    """The folder the notebook ran in, with the course's support files laid out."""
     claims: Mapping[str, float] = field(default_factory=dict)
     """Accuracies the notebook printed: ``validation`` and ``test``, last one printed."""
     seconds: float = 0.0
@@ -165,7 +167,8 @@ def run_notebook(notebook: Path, module: Path | None, workdir: Path, *, settings
                              {"notebook": {}})
     finally:
         child.kill()
-    return _read_run(run_dir / "out", outcomes["notebook"], nb, shell)
+    return replace(_read_run(run_dir / "out", outcomes["notebook"], nb, shell),
+                   folder=copy.parent)
 
 
 def _read_run(out: Path, outcome: Any, nb: Any, shell: tuple[int, ...]) -> NotebookRun:
@@ -203,6 +206,19 @@ def _claims(executed: Path) -> dict[str, float]:
     return claims
 
 
+def _is_definition(node: ast.stmt) -> bool:
+    """Imports, functions, classes, and constants assigned a literal (no computation)."""
+    if isinstance(node, (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.ClassDef)):
+        return True
+    if isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None:
+        try:
+            ast.literal_eval(node.value)
+        except ValueError:
+            return False
+        return True
+    return False
+
+
 def module_from_notebook(nb_cells: tuple[str, ...], class_name: str, dest: Path) -> Path | None:
     """A module holding the notebook's imports and top-level definitions, if it defines the class."""
     keep: list[str] = []
@@ -215,7 +231,7 @@ def module_from_notebook(nb_cells: tuple[str, ...], class_name: str, dest: Path)
         except SyntaxError:
             continue
         for node in tree.body:
-            if isinstance(node, (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.ClassDef)):
+            if _is_definition(node):
                 if isinstance(node, ast.ClassDef) and node.name == class_name:
                     defines = True
                 if isinstance(node, ast.ImportFrom) and node.module and "neural_net" in node.module:
@@ -224,5 +240,7 @@ def module_from_notebook(nb_cells: tuple[str, ...], class_name: str, dest: Path)
     if not defines:
         return None
     dest.parent.mkdir(parents=True, exist_ok=True)
-    dest.write_text("\n\n".join(keep) + "\n", encoding="utf-8")
+    future = [s for s in keep if s.startswith("from __future__")]
+    rest = [s for s in keep if not s.startswith("from __future__")]
+    dest.write_text("\n\n".join(dict.fromkeys(future + rest)) + "\n", encoding="utf-8")
     return dest

@@ -191,9 +191,10 @@ def _notebook_part(submission: Submission, workdir: Path, session: Session,
     if artifacts is not None and run.out is not None:
         _save_notebook_artifacts(run.out, artifacts)
     module = submission.module
-    if module is None and run.cells:
+    if module is None and run.cells and run.folder is not None:
+        # Next to the notebook, so that its imports of the course's files resolve.
         module = module_from_notebook(run.cells, rubric.class_name,
-                                      workdir / "from_notebook" / rubric.module)
+                                      run.folder / rubric.module)
     results = []
     for check_id in check_ids:
         spec = rubric.check(check_id)

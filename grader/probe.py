@@ -103,7 +103,9 @@ def schedule_case(seed: int) -> Case:
 def build_plan(rubric: Rubric, reference: Any, check_ids: tuple[str, ...],
                accuracy: Mapping[str, Any] | None = None) -> Plan:
     """The probes needed by ``check_ids`` with their inputs and limits."""
-    n_hidden = max((rubric.check(c).options.get("hidden_cases", 0) for c in check_ids), default=0)
+    # Over the whole rubric, not just the selected checks: the gradient checks
+    # read the loss probe, whose cases follow the loss check's settings.
+    n_hidden = max((c.options.get("hidden_cases", 0) for c in rubric.checks), default=0)
     cases = {"toy": toy_case(reference)}
     for k in range(1, max(n_hidden, 1) + 1):
         cases[f"hidden{k}"] = hidden_case(f"hidden{k}", rubric.seed + 1000 * k)

@@ -50,6 +50,12 @@ def test_check_selected_checks_only() -> None:
     assert [c["id"] for c in json.loads(out)["checks"]] == ["scores"]
 
 
+def test_gradient_checks_alone_use_the_loss_cases() -> None:
+    code, out = run("check", "--json", "--check", "grad_W1", "--check", "grad_b2", str(REFERENCE))
+    assert code == 0, out
+    assert all(c["status"] == "pass" for c in json.loads(out)["checks"])
+
+
 def test_usage_errors_exit_2(tmp_path: Path) -> None:
     assert run("check", str(tmp_path / "missing.py"))[0] == 2
     assert run("check", "--check", "nope", str(REFERENCE))[0] == 2

@@ -55,7 +55,7 @@ def run_notebook(plan: dict[str, Any], out: str) -> dict[str, Any]:
     nb = nbformat.read(plan["notebook"], as_version=4)
     client = NotebookClient(nb, timeout=plan["cell_timeout"], kernel_name="python3",
                             resources={"metadata": {"path": plan["cwd"]}},
-                            interrupt_on_timeout=False, allow_errors=False)
+                            interrupt_on_timeout=True, allow_errors=False)
     client.km = client.create_kernel_manager()
     client.km.transport = "ipc"  # no TCP: the sandbox has no network, not even loopback
     client.km.ip = os.path.join(plan["runtime"], "kernel")
@@ -64,7 +64,7 @@ def run_notebook(plan: dict[str, Any], out: str) -> dict[str, Any]:
     try:
         with client.setup_kernel():
             report["failure"] = _execute_cells(client, nb, report)
-            if report["failure"] is None or report["failure"]["kind"] == "error":
+            if report["failure"] is None or report["failure"]["kind"] in ("error", "timeout"):
                 report["extract"] = _extract(client, plan)
     except Exception as exc:  # the kernel would not start, or died between cells
         report["failure"] = report["failure"] or {
@@ -88,6 +88,9 @@ def _execute_cells(client: Any, nb: Any, report: dict[str, Any]) -> dict[str, An
         except DeadKernelError as exc:
             return {"kind": "dead", "index": index, "ename": "DeadKernelError", "evalue": str(exc)}
         except CellExecutionError as exc:
+            if exc.ename == "KeyboardInterrupt":  # interrupted by nbclient at the cell's limit
+                return {"kind": "timeout", "index": index, "ename": "TimeoutError",
+                        "evalue": f"the cell ran past its limit of {client.timeout} s"}
             return {"kind": "error", "index": index, "ename": exc.ename, "evalue": exc.evalue,
                     "traceback": _error_traceback(cell)}
         report["executed"] += 1
@@ -139,10 +142,15 @@ def _extract(client: Any, plan: dict[str, Any]) -> str:
             .replace("OUT", repr(plan["out"]))
             .replace("EVAL_PATH", repr(plan.get("eval_inputs") or "")))
     cell = nbformat.v4.new_code_cell(code)
+    # nbclient stores each executed cell back at its index: give this one its
+    # own place at the end, and take it out again before the notebook is saved.
+    client.nb.cells.append(cell)
     try:
-        client.execute_cell(cell, -1)
+        client.execute_cell(cell, len(client.nb.cells) - 1)
     except (CellExecutionError, CellTimeoutError, DeadKernelError) as exc:
         return f"{type(exc).__name__}: {exc}"[:500]
+    finally:
+        client.nb.cells.pop()
     return "ok"
 
 
