@@ -41,7 +41,10 @@ def test_check_json_holds_only_visible_checks() -> None:
     assert data["status"] == "graded" and data["score"] == data["max_score"] == 95
     assert {c["id"] for c in data["checks"]} == {
         "init", "scores", "loss", "grad_W1", "grad_b1", "grad_W2", "grad_b2", "train",
-        "predict", "accuracy"}
+        "predict", "accuracy", "notebook_runs", "best_net"}
+    skipped = {c["id"]: c for c in data["checks"] if c["status"] == "skipped"}
+    assert set(skipped) == {"notebook_runs", "best_net"}
+    assert all(c["max_score"] == 0 for c in skipped.values())
 
 
 def test_check_selected_checks_only() -> None:

@@ -13,10 +13,10 @@ from grader.rubric import CHECK_IDS, load_rubric
 from .conftest import write_rubric
 
 
-def test_shipped_rubric_has_every_check_and_100_points() -> None:
+def test_shipped_rubric_has_every_check_and_120_points() -> None:
     rubric = load_rubric()
     assert tuple(c.id for c in rubric.checks) == CHECK_IDS
-    assert rubric.max_score == 100
+    assert rubric.max_score == 120  # 100 for the module, 20 for the notebook
     assert rubric.check("grad_W1").options["tolerance"] == 1e-8
     assert rubric.datasets["cifar10"].threshold == 0.48
     assert rubric.check("stability").visible is False
