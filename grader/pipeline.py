@@ -66,7 +66,8 @@ def _grade_loaded(submission: Submission, workdir: Path, session: Session, start
     checks = tuple(sorted(module_checks + notebook_checks, key=lambda c: order[c.id]))
     timing["total"] = round(time.monotonic() - started, 3)
     info = {"rubric": rubric.name, "dataset": _dataset_name(session),
-            "module": _relative(module, submission, workdir),
+            "module": _relative(module, submission, workdir) if submission.module or not module
+            else f"{_relative(submission.notebook, submission, workdir)} (class defined in the notebook)",
             "notebook": _relative(submission.notebook, submission, workdir)}
     return SubmissionResult(submission.id, "graded", checks, None, timing, info)
 

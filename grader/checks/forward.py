@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from ..compare import compare, json_number
+from ..compare import compare, json_number, wants_detail
 from ..rubric import CheckSpec
 from .base import Evidence, ProbeData, Verdict, case_label, errored, failed, passed
 
@@ -40,7 +40,8 @@ def _init_param(spec: CheckSpec, data: ProbeData, name: str, param: str,
     measured = data.arrays[key]
     result = compare(measured, expected, spec.options["tolerance"])
     cases.append({"case": name, "param": param, **result.metrics(
-        measured, expected, hidden=name != "toy")})
+        measured, expected, hidden=name != "toy",
+        detail=wants_detail(result.ok, name != "toy", 0))})
     if result.ok:
         return None
     return failed(f"__init__: self.params['{param}'] is wrong ({case_label(name)}): "
@@ -82,7 +83,7 @@ def reference_net(reference: Any, params: Any) -> Any:
 
 def judge_scores(spec: CheckSpec, data: ProbeData, ev: Evidence) -> Verdict:
     cases: list[dict[str, Any]] = []
-    failures = []
+    failures: list[str] = []
     for name in ev.plan.probes[_index(ev, "forward")].args["cases"]:
         case = ev.plan.cases[name]
         error = data.error(name)
@@ -95,8 +96,9 @@ def judge_scores(spec: CheckSpec, data: ProbeData, ev: Evidence) -> Verdict:
             return failed(f"loss(X) with y=None returned {what}, not the (N, C) scores.",
                           {"cases": cases})
         result = compare(measured, expected, spec.options["tolerance"])
-        cases.append({"case": name, "shape": case.shape,
-                      **result.metrics(measured, expected, case.hidden)})
+        cases.append({"case": name, "shape": case.shape, **result.metrics(
+            measured, expected, case.hidden,
+            detail=wants_detail(result.ok, case.hidden, len(failures)))})
         if not result.ok:
             failures.append(case_label(name, case.shape))
     if failures:

@@ -13,7 +13,7 @@ from typing import Any, Callable, Mapping
 
 import numpy as np
 
-from ..compare import compare, json_number, rel_error
+from ..compare import compare, json_number, rel_error, wants_detail
 from ..rubric import CheckSpec
 from .base import Evidence, ProbeData, Verdict, case_label, errored, failed, passed
 from .forward import reference_net
@@ -147,8 +147,9 @@ def _judge_gradient(param: str, spec: CheckSpec, data: ProbeData, ev: Evidence) 
                           f"of {param}, {expected.shape}.", {"cases": cases})
         result = compare(measured, expected, spec.options["tolerance"], "rel_error")
         hidden = ev.plan.cases[case["data"]].hidden
-        cases.append({"case": name, "reg": case["reg"],
-                      **result.metrics(measured, expected, hidden)})
+        cases.append({"case": name, "reg": case["reg"], **result.metrics(
+            measured, expected, hidden,
+            detail=wants_detail(result.ok, hidden, len(failures)))})
         if not result.ok:
             failures.append((name, case["reg"], result.error))
     if failures:
