@@ -155,7 +155,7 @@ def run_notebook(notebook: Path, module: Path | None, workdir: Path, *, settings
     extra_ro = read_only + ((Path(data_spec.split(":", 1)[1]).expanduser().resolve(),)
                             if data_spec and data_spec.startswith("cifar10:") else ())
     child = Child(ChildConfig(workdir=run_dir, module=copy, root=nb_root, class_name="",
-                              reference=copy, reg_scale=1.0, limits=limits,
+                              reference=None, reg_scale=1.0, limits=limits,
                               read_only=extra_ro, writable=(nb_root,), isolation=isolation,
                               entry="notebook"),
                   [ProbeRequest("notebook", limits)])

@@ -113,29 +113,47 @@ def _module_part(module: Path | None, submission: Submission, workdir: Path, ses
 def _run_module(module: Path, submission: Submission, workdir: Path, session: Session,
                 check_ids: tuple[str, ...], artifacts: Path | None, timing: dict[str, float]
                 ) -> tuple[tuple[CheckResult, ...], tuple[str, StudentError | None] | None]:
+    """Start the children at once (their start-ups overlap), then judge what they bring back.
+
+    The ``train`` probe runs in a child of its own, the only one given the
+    reference (it stands in for the student's loss and predict there): the
+    other probes' child has nothing it could copy expected values from.
+    """
     rubric = session.rubric
     requests = [ProbeRequest(kind, limits) for kind, limits in
                 probe_limits(rubric, check_ids, session.dataset_settings())]
-    whole = Limits()
-    for request in requests:
-        whole = whole.merge(request.limits)
     root = submission.root if module.is_relative_to(submission.root) else module.parent
-    run_dir = workdir / "module"
-    config = ChildConfig(
-        workdir=run_dir, module=module, root=root, class_name=rubric.class_name,
-        reference=rubric.reference, reg_scale=rubric.reg_scale, limits=whole,
-        read_only=(rubric.reference.parent, session.data_dir, root),
-        isolation=session.isolation)
-    run_dir.mkdir()
-    child = Child(config, requests)
+    groups = [[r for r in requests if r.id != "train"], [r for r in requests if r.id == "train"]]
+    children: list[tuple[Child, Path]] = []
     try:
-        return _judge_module(child, run_dir, session, check_ids, artifacts, timing)
+        for name, group in zip(("module", "train"), groups):
+            if group:
+                run_dir = workdir / name
+                run_dir.mkdir()
+                config = ChildConfig(
+                    workdir=run_dir, module=module, root=root, class_name=rubric.class_name,
+                    reference=rubric.reference if name == "train" else None,
+                    reg_scale=rubric.reg_scale, limits=_whole(group),
+                    read_only=(session.data_dir, root) + (
+                        (rubric.reference,) if name == "train" else ()),
+                    isolation=session.isolation)
+                children.append((Child(config, group), run_dir))
+        return _judge_module(children, session, check_ids, artifacts, timing)
     finally:
-        child.kill()
+        for child, _ in children:
+            child.kill()
 
 
-def _judge_module(child: Child, workdir: Path, session: Session, check_ids: tuple[str, ...],
-                  artifacts: Path | None, timing: dict[str, float]
+def _whole(requests: list[ProbeRequest]) -> Limits:
+    """Limits for a child serving all of ``requests``: the looser of each."""
+    limits = requests[0].limits
+    for request in requests[1:]:
+        limits = limits.merge(request.limits)
+    return limits
+
+
+def _judge_module(children: list[tuple[Child, Path]], session: Session,
+                  check_ids: tuple[str, ...], artifacts: Path | None, timing: dict[str, float]
                   ) -> tuple[tuple[CheckResult, ...], tuple[str, StudentError | None] | None]:
     import numpy as np
 
@@ -152,15 +170,18 @@ def _judge_module(child: Child, workdir: Path, session: Session, check_ids: tupl
                          "hyperparameters": data.settings.hyperparameters,
                          "data_dir": str(data.directory)}
     plan = build_plan(rubric, reference, check_ids, accuracy_args)
-    # numpy's stub cannot tell that no key is "allow_pickle"
-    np.savez(workdir / "inputs.npz", **plan.arrays())  # type: ignore[arg-type]
-    outcomes = child.run({"inputs": str(workdir / "inputs.npz"), "data_dir": plan.data_dir},
-                         {p.kind: p.args for p in plan.probes})
-    timing.update({f"probe_{k}": v.seconds for k, v in outcomes.items()})
-    failure = _import_failure(outcomes, workdir)
-    if failure is not None:
-        return (), failure
-    probes = {kind: _probe_data(workdir, outcomes[kind]) for kind in outcomes if kind != "import"}
+    args = {p.kind: p.args for p in plan.probes}
+    probes: dict[str, Any] = {}
+    for child, run_dir in children:
+        # numpy's stub cannot tell that no key is "allow_pickle"
+        np.savez(run_dir / "inputs.npz", **plan.arrays())  # type: ignore[arg-type]
+        outcomes = child.run({"inputs": str(run_dir / "inputs.npz"), "data_dir": plan.data_dir},
+                             args)
+        timing.update({f"probe_{k}": v.seconds for k, v in outcomes.items() if k != "import"})
+        failure = _import_failure(outcomes, run_dir)
+        if failure is not None:
+            return (), failure
+        probes.update({k: _probe_data(run_dir, v) for k, v in outcomes.items() if k != "import"})
     evidence = Evidence(rubric, plan, reference, probes,
                         data.dataset if data else None, data.settings if data else None)
     if artifacts is not None and data is not None and "accuracy" in probes:

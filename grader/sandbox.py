@@ -24,7 +24,7 @@ import shutil
 import subprocess
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Literal, Mapping, Sequence
 
@@ -74,7 +74,8 @@ class ChildConfig:
     module: Path
     root: Path
     class_name: str
-    reference: Path
+    reference: Path | None
+    """The reference module, for probes where it stands in for student code; None keeps it out."""
     reg_scale: float
     limits: Limits
     """Limits for the whole child (memory, output, total CPU)."""
@@ -104,10 +105,11 @@ class Child:
 
     def _boot(self) -> dict[str, Any]:
         c = self.config
+        reference = str(c.reference) if c.reference else None
         cpu = sum(p.limits.cpu_seconds or 0 for p in self.probes) + _STARTUP_SECONDS
         return {
             "module": str(c.module), "root": str(c.root), "class_name": c.class_name,
-            "reference": str(c.reference), "reg_scale": c.reg_scale,
+            "reference": reference, "reg_scale": c.reg_scale,
             "limits": {
                 "memory_bytes": (c.limits.memory_mb or 0) * 2**20,
                 "cpu_seconds": cpu,
@@ -161,6 +163,8 @@ class _Run:
         self.output: dict[str, list[str]] = {}
         self.output_size = 0
         self.ended = ""
+        self.last = "import"
+        self.recorded: list[str] = []
         self.proc = self._spawn()
 
     def _wall(self, probe_id: str) -> float:
@@ -198,6 +202,7 @@ class _Run:
         finally:
             self.kill()
             os.close(self.status_fd)
+            self._attach_output()
         return self._next_index()
 
     def _watch(self) -> None:
@@ -208,8 +213,15 @@ class _Run:
             sel.register(self.proc.stderr, selectors.EVENT_READ, "out")
             pending = b""
             while sel.get_map():
-                timeout = max(0.0, self.deadline - time.monotonic())
+                exited = self.proc.poll() is not None
+                # Once the child has exited, a process it left behind may hold
+                # the pipes open: read what is there, but do not wait for EOF.
+                timeout = 0.05 if exited else min(0.25, max(0.0, self.deadline - time.monotonic()))
                 events = sel.select(timeout)
+                if not events and exited:
+                    break
+                if not events and time.monotonic() < self.deadline:
+                    continue
                 if not events and time.monotonic() >= self.deadline:
                     self._timed_out()
                     return
@@ -233,6 +245,7 @@ class _Run:
                 self.deadline = now + self._wall(name)
             elif verb == "end" and name == self.current:
                 self._record(name, "done")
+                self.last = name
                 self.current = None
                 self.deadline = now + _STARTUP_SECONDS
         return rest
@@ -243,12 +256,23 @@ class _Run:
             return
         text = data[: cap - self.output_size].decode("utf-8", "replace")
         self.output_size += len(data)
-        self.output.setdefault(self.current or "import", []).append(text)
+        # Output may arrive after its probe's "end" line (another pipe): it belongs
+        # to the probe running, else to the one that ran last.
+        self.output.setdefault(self.current or self.last, []).append(text)
 
     def _record(self, name: str, state: ProbeState, detail: str = "") -> None:
-        text = "".join(self.output.pop(name, []))
+        if name in self.child.outcomes:
+            return  # a probe's outcome is final once recorded
         seconds = round(time.monotonic() - self.started, 3)
-        self.child.outcomes[name] = ProbeOutcome(name, state, seconds, text, detail)
+        self.child.outcomes[name] = ProbeOutcome(name, state, seconds, "", detail)
+        self.recorded.append(name)
+
+    def _attach_output(self) -> None:
+        """Give each probe recorded in this run what it printed, now that all output is in."""
+        for name in self.recorded:
+            text = "".join(self.output.get(name, []))
+            if text:
+                self.child.outcomes[name] = replace(self.child.outcomes[name], output=text)
 
     def _timed_out(self) -> None:
         self.kill()
@@ -278,11 +302,10 @@ class _Run:
         return len(self.child.probes)
 
     def kill(self) -> None:
-        if self.proc.poll() is None:
-            try:
-                os.killpg(self.proc.pid, 9)
-            except ProcessLookupError:
-                pass
+        try:  # the whole group, even when its leader is gone: it may have left children
+            os.killpg(self.proc.pid, 9)
+        except ProcessLookupError:
+            pass
         self.proc.wait()
         for stream in (self.proc.stdin, self.proc.stdout, self.proc.stderr):
             if stream is not None and not stream.closed:
@@ -293,8 +316,11 @@ class _Run:
 
 
 def _describe_exit(code: int, stderr: str) -> str:
+    import signal
+
+    if 128 < code < 128 + 65 and code - 128 in {s.value for s in signal.Signals}:
+        code = 128 - code  # bwrap reports a child killed by signal N as exit status 128 + N
     if code < 0:
-        import signal
         name = signal.Signals(-code).name
         why = {"SIGXCPU": " (CPU time limit)", "SIGKILL": " (killed; memory or time limit?)",
                "SIGSEGV": " (segmentation fault)", "SIGXFSZ": " (file size limit)"}.get(name, "")
@@ -318,6 +344,7 @@ def _child_env(status_fd: int, workdir: Path) -> dict[str, str]:
         "MPLCONFIGDIR": str(workdir / ".matplotlib"),
         "PYTHONDONTWRITEBYTECODE": "1",
         "PYTHONHASHSEED": "0",
+        "PYTHONUNBUFFERED": "1",
         "JUPYTER_RUNTIME_DIR": str(workdir / ".jupyter" / "runtime"),
         "JUPYTER_DATA_DIR": str(workdir / ".jupyter" / "data"),
         "JUPYTER_CONFIG_DIR": str(workdir / ".jupyter" / "config"),

@@ -151,13 +151,17 @@ def judge_stability(spec: CheckSpec, data: ProbeData, ev: Evidence) -> Verdict:
     for name in ("plain", "shifted"):
         error = data.error(name)
         if error:
-            return errored(f"loss raised with scores shifted by {shift:g}", error)
+            when = f"with scores shifted by {shift:g}" if name == "shifted" else "on plain inputs"
+            return errored(f"loss raised {when}", error)
         if f"{name}.loss" not in data.arrays:
             return failed("loss(X, y) did not return a number.", {})
     plain = float(data.arrays["plain.loss"])
     shifted = float(data.arrays["shifted.loss"])
     metrics = {"loss": json_number(plain), "shifted_loss": json_number(shifted), "shift": shift,
                "tolerance": spec.options["tolerance"]}
+    if not np.isfinite(plain):
+        return failed(f"The loss is {plain} even before any shift: look at the loss itself "
+                      "(see the loss check).", metrics)
     if not np.isfinite(shifted):
         return failed(f"With every score shifted by {shift:g} the loss becomes {shifted}: "
                       "exp() overflows. Subtract each row's maximum score before "

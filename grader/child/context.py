@@ -28,7 +28,7 @@ class Context:
     """The child's view of one grading run."""
 
     student_class: type
-    reference: ModuleType
+    reference: ModuleType | None
     inputs: Mapping[str, np.ndarray]
     root: str
     """The submission folder, to tell student frames from others."""
@@ -85,5 +85,7 @@ class Context:
 
 def reference_method(ctx: Context, name: str) -> Callable[..., Any]:
     """The reference class's method ``name``, deep-copied away from its module."""
+    if ctx.reference is None:
+        raise RuntimeError("this probe needs the reference, which this child does not have")
     function = getattr(ctx.reference.TwoLayerNet, name)
     return copy.copy(function)  # type: ignore[no-any-return]

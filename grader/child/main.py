@@ -39,8 +39,10 @@ def main(argv: list[str] | None = None) -> int:
     if student_class is None or go.readline().strip() != "go":
         return 0
     plan = _read_json(os.path.join(workdir, "plan.json"))
-    reference = _load_module("_grader_reference_net", boot["reference"])
-    reference.REG_SCALE = boot["reg_scale"]  # type: ignore[attr-defined]
+    reference = None
+    if boot["reference"]:  # only the train probe's child gets it, to stand in for student code
+        reference = _load_module("_grader_reference_net", boot["reference"])
+        reference.REG_SCALE = boot["reg_scale"]  # type: ignore[attr-defined]
     inputs = dict(np.load(plan["inputs"], allow_pickle=False))
     ctx = Context(student_class, reference, inputs, boot["root"], plan.get("data_dir"))
     for probe in plan["probes"][first:]:
