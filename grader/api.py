@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Callable, Sequence
 
-from .batch import grade_batch
 from .pipeline import grade_submission
 from .results import SubmissionResult
 from .rubric import Rubric, load_rubric
@@ -42,5 +41,7 @@ def grade(submissions: str | Path | Sequence[str | Path], out: str | Path, *,
     ``out/grades.csv`` and ``out/index.html``. One failing submission never
     stops the others.
     """
+    from .batch import grade_batch  # the reporters it writes with are not needed by check()
+
     with Session(_rubric(rubric), data_spec=data, isolation=isolation) as session:
         return grade_batch(submissions, Path(out), session, jobs=jobs, progress=progress)

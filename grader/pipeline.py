@@ -11,6 +11,7 @@ import logging
 import shutil
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -171,12 +172,18 @@ def _judge_module(children: list[tuple[Child, Path]], session: Session,
                          "data_dir": str(data.directory)}
     plan = build_plan(rubric, reference, check_ids, accuracy_args)
     args = {p.kind: p.args for p in plan.probes}
-    probes: dict[str, Any] = {}
-    for child, run_dir in children:
+
+    def run(child: Child, run_dir: Path) -> dict[str, ProbeOutcome]:
         # numpy's stub cannot tell that no key is "allow_pickle"
         np.savez(run_dir / "inputs.npz", **plan.arrays())  # type: ignore[arg-type]
-        outcomes = child.run({"inputs": str(run_dir / "inputs.npz"), "data_dir": plan.data_dir},
-                             args)
+        return child.run({"inputs": str(run_dir / "inputs.npz"), "data_dir": plan.data_dir},
+                         args)
+
+    with ThreadPoolExecutor(max_workers=len(children)) as pool:
+        runs = [(pool.submit(run, child, run_dir), run_dir) for child, run_dir in children]
+    probes: dict[str, Any] = {}
+    for future, run_dir in runs:
+        outcomes = future.result()
         timing.update({f"probe_{k}": v.seconds for k, v in outcomes.items() if k != "import"})
         failure = _import_failure(outcomes, run_dir)
         if failure is not None:
@@ -194,14 +201,14 @@ def _notebook_part(submission: Submission, workdir: Path, session: Session,
                    check_ids: tuple[str, ...], artifacts: Path | None,
                    timing: dict[str, float]) -> tuple[tuple[CheckResult, ...], Path | None]:
     """Run the notebook (if any) and judge it; also return the module to grade."""
+    if submission.notebook is None:
+        return _no_notebook(session, check_ids), submission.module
     from .checks.base import Verdict, to_result
     from .checks.notebook import judge_best_net, judge_notebook_runs
     from .notebook import NotebookSettings, module_from_notebook, run_notebook
     from .reference import load_reference
 
     rubric = session.rubric
-    if submission.notebook is None:
-        return _no_notebook(session, check_ids), submission.module
     settings = NotebookSettings.from_rubric(rubric.notebook)
     data = session.prepared()
     run = run_notebook(submission.notebook, submission.module, workdir, settings=settings,

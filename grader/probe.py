@@ -91,6 +91,15 @@ def hidden_case(name: str, seed: int) -> Case:
     return Case(name, params, rng.randn(N, D), rng.randint(C, size=N), hidden=True)
 
 
+def numeric_case(seed: int) -> Case:
+    """Small (about 50 parameters, nonzero biases): for a numerical gradient of the student's loss."""
+    rng = np.random.RandomState(seed)
+    N, D, H, C = 4, 3, 6, 5
+    params = {"W1": rng.randn(D, H) / np.sqrt(D), "b1": 0.5 * rng.randn(H),
+              "W2": rng.randn(H, C) / np.sqrt(H), "b2": 0.5 * rng.randn(C)}
+    return Case("numeric", params, rng.randn(N, D), rng.randint(C, size=N), hidden=True)
+
+
 def schedule_case(seed: int) -> Case:
     s = SCHEDULE_RUN
     rng = np.random.RandomState(seed)
@@ -110,6 +119,7 @@ def build_plan(rubric: Rubric, reference: Any, check_ids: tuple[str, ...],
     for k in range(1, max(n_hidden, 1) + 1):
         cases[f"hidden{k}"] = hidden_case(f"hidden{k}", rubric.seed + 1000 * k)
     cases["schedule"] = schedule_case(rubric.seed + 7)
+    cases["numeric"] = numeric_case(rubric.seed + 11)
     builders = {"init": _init_args, "forward": _forward_args, "loss": _loss_args,
                 "stability": _stability_args, "train": _train_args,
                 "predict": _predict_args, "accuracy": _accuracy_args}
@@ -149,9 +159,11 @@ def _loss_args(rubric: Rubric, served: list[str], cases: Mapping[str, Case],
     out = []
     for data in ["toy", *hidden]:
         for j, reg in enumerate(regs):
-            out.append({"name": f"{data}@{j}", "data": data, "reg": float(reg),
-                        # nonzero biases, so bias terms show in the numerical gradient
-                        "numeric": data == hidden[0] and j == 0 if hidden else False})
+            out.append({"name": f"{data}@{j}", "data": data, "reg": float(reg)})
+    # Not a verdict of its own: it tells "wrong backprop" from "right backprop of a
+    # wrong loss" in the gradient checks' messages (nonzero biases, reg > 0).
+    out.append({"name": "numeric@0", "data": "numeric", "reg": float(max(regs, default=0.05)),
+                "numeric": True})
     return {"cases": out}
 
 

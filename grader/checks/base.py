@@ -113,7 +113,8 @@ def case_label(name: str, shape: tuple[int, ...] | None = None) -> str:
     base = name.split("@")[0]
     if base == "toy":
         return "the toy problem"
-    label = f"hidden input {base.removeprefix('hidden')}"
+    label = (f"hidden input {base.removeprefix('hidden')}" if base.startswith("hidden")
+             else f"the small hidden input '{base}'")
     if shape:
         label += " (N={}, D={}, H={}, C={})".format(*shape)
     return label
