@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sys
 from pathlib import Path
 from typing import Any, Callable, TypeVar
@@ -53,6 +54,7 @@ def check(path: Path, checks: tuple[str, ...], as_json: bool, rubric: Path | Non
     result = _guard(lambda: api.check(path, checks=checks or None, rubric=rubric, data=data,
                                       isolation=isolation))  # type: ignore[arg-type]
     click.echo(result.dumps() if as_json else api.format_table(result))
+    _github([result], summary=True)
     sys.exit(0 if result.passed else 1)
 
 
@@ -68,6 +70,20 @@ def grade(submissions: Path, out: Path, jobs: int, rubric: Path | None, data: st
     """Grade every submission in a folder (each entry: folder, .py or .zip)."""
     results = _grade_with_progress(submissions, out, jobs, rubric, data, isolation)
     _summary(results, out)
+    _github(results, summary=False)
+
+
+@main.command()
+@click.argument("out", metavar="DIR",
+                type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--student-view", is_flag=True,
+              help="Reports students may be given: hidden checks and hidden inputs left out.")
+def report(out: Path, student_view: bool) -> None:
+    """Re-render every report and export in DIR from its stored results (no grading)."""
+    from .report.render import render_all
+
+    _guard(lambda: render_all(out, student_view=student_view))
+    click.echo(f"Reports: {out / 'index.html'}")
 
 
 @main.command()
@@ -99,12 +115,25 @@ def _grade_with_progress(submissions: Path, out: Path, jobs: int, rubric: Path |
                                         progress=advance))
 
 
+def _github(results: list[SubmissionResult], *, summary: bool) -> None:
+    """In GitHub Actions: error annotations at the student's file and line, and a step summary."""
+    if os.environ.get("GITHUB_ACTIONS") != "true":
+        return
+    from .report.github import append_step_summary, github_annotations
+
+    for line in github_annotations(results):
+        click.echo(line)
+    if summary:
+        append_step_summary(results)
+
+
 def _summary(results: list[SubmissionResult], out: Path) -> None:
     width = max((len(r.submission) for r in results), default=10)
     for r in results:
         status = "" if r.status == "graded" else f"  ({r.error})"
         click.echo(f"{r.submission:<{width}}  {r.score:>6g} / {r.max_score:g}{status}")
-    click.echo(f"\nResults: {out / 'index.html'}  (grades: {out / 'grades.csv'})")
+    click.echo(f"\nClass summary: {(out / 'index.html').resolve()}")
+    click.echo(f"Grades: {out / 'grades.csv'}   Reports: {out}/<student>/report.html")
 
 
 T = TypeVar("T")

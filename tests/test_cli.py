@@ -114,3 +114,34 @@ def test_real_subprocess_python_dash_m() -> None:
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 1
     assert "FAIL   loss" in proc.stdout
+
+
+def test_report_rerenders_from_stored_results(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    entries = tmp_path / "subs"
+    entries.mkdir()
+    (entries / "summed.py").write_text(
+        (SUBMISSIONS / "loss_summed_not_averaged" / "neural_net.py").read_text())
+    assert run("grade", str(entries), "--out", str(out))[0] == 0
+    (out / "summed" / "report.html").unlink()
+    (out / "index.html").unlink()
+    code, text = run("report", str(out))
+    assert code == 0 and "index.html" in text
+    assert "summed over the N examples" in (out / "summed" / "report.html").read_text()
+    assert (out / "index.html").exists()
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert run("report", str(empty))[0] == 2
+
+
+def test_github_actions_get_annotations_and_a_summary(tmp_path: Path,
+                                                      monkeypatch: object) -> None:
+    import pytest
+    assert isinstance(monkeypatch, pytest.MonkeyPatch)
+    summary = tmp_path / "summary.md"
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
+    code, out = run("check", str(SUBMISSIONS / "minibatch_without_replacement"))
+    assert code == 1
+    assert "::error file=" in out and "neural_net.py" in out and ",line=" in out
+    assert "train" in summary.read_text()

@@ -109,12 +109,14 @@ def to_result(spec: CheckSpec, verdict: Verdict) -> CheckResult:
 
 
 def case_label(name: str, shape: tuple[int, ...] | None = None) -> str:
-    """How a case is named to people: the toy problem, or hidden input k."""
+    """How a case is named in messages: the toy problem, or hidden input k.
+
+    Messages reach students, so a hidden input is never described further
+    (its shape stays in the metrics, which the student view filters).
+    """
     base = name.split("@")[0]
     if base == "toy":
         return "the toy problem"
-    label = (f"hidden input {base.removeprefix('hidden')}" if base.startswith("hidden")
-             else f"the small hidden input '{base}'")
-    if shape:
-        label += " (N={}, D={}, H={}, C={})".format(*shape)
-    return label
+    if base.startswith("hidden"):
+        return f"hidden input {base.removeprefix('hidden')}"
+    return f"the small hidden input '{base}'"

@@ -1,61 +1,102 @@
-"""Write results to a grading output folder: JSON per submission, summaries."""
+"""Write a grading output folder: each submission's files, then the class's.
+
+Per submission (``<id>/``): ``result.json`` (the stored result every other
+file is rendered from), ``report.html`` and ``gradescope.json``. For the
+class: ``results.json``, ``grades.csv``, ``index.html``, ``junit.xml``, and
+the GitHub job summary when ``GITHUB_STEP_SUMMARY`` is set.
+"""
 
 from __future__ import annotations
 
 import csv
-import html
+import io
 import json
-import os
+import logging
 from pathlib import Path
 from typing import Sequence
 
 from ..results import SubmissionResult
 from ..rubric import Rubric
+from .github import append_step_summary
+from .gradescope import gradescope_json
+from .junit import junit_xml
+from .store import (
+    ALL_RESULTS,
+    CSV,
+    GRADESCOPE,
+    INDEX,
+    JUNIT,
+    REPORT,
+    RESULT,
+    atomic_write,
+    check_order,
+    results_json,
+)
+
+logger = logging.getLogger(__name__)
 
 
-def _atomic_write(path: Path, text: str) -> None:
-    """Write via a temporary file and rename, so a crash never leaves half a file."""
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
-
-
-def write_result(out: Path, result: SubmissionResult) -> Path:
+def write_result(out: Path, result: SubmissionResult, *, student_view: bool = False) -> Path:
+    """Store one result in ``out/<id>/`` and render its report and Gradescope file."""
     folder = out / result.submission
     folder.mkdir(parents=True, exist_ok=True)
-    path = folder / "result.json"
-    _atomic_write(path, result.dumps() + "\n")
+    path = folder / RESULT
+    text = result.dumps()
+    atomic_write(path, text + "\n")
+    # Render from the stored form, so that `grader report` later renders the same pages.
+    stored = SubmissionResult.from_json(json.loads(text))
+    write_submission_files(folder, stored, student_view=student_view)
     return path
 
 
+def write_submission_files(folder: Path, result: SubmissionResult, *,
+                           student_view: bool = False) -> None:
+    """``report.html`` and ``gradescope.json`` of one stored result."""
+    atomic_write(folder / GRADESCOPE, gradescope_text(result))
+    try:
+        from .html import render_report
+
+        atomic_write(folder / REPORT, render_report(result, folder, student=student_view))
+    except Exception:  # a report that cannot be drawn must not stop a batch of hundreds
+        logger.exception("could not render the report of %s", result.submission)
+
+
+def gradescope_text(result: SubmissionResult) -> str:
+    return json.dumps(gradescope_json(result), indent=2, allow_nan=False) + "\n"
+
+
 def write_summary(out: Path, results: Sequence[SubmissionResult], rubric: Rubric) -> None:
-    """``results.json``, ``grades.csv`` and a plain ``index.html`` for the batch."""
-    _atomic_write(out / "results.json", json.dumps(
-        [r.to_json() for r in results], indent=2, sort_keys=True, allow_nan=False) + "\n")
-    _write_csv(out / "grades.csv", results, rubric)
-    _atomic_write(out / "index.html", _index_html(results))
-
-
-def _write_csv(path: Path, results: Sequence[SubmissionResult], rubric: Rubric) -> None:
+    """Every class file of a batch (and each submission's ``gradescope.json``)."""
+    for result in results:
+        folder = out / result.submission
+        folder.mkdir(parents=True, exist_ok=True)
+        atomic_write(folder / GRADESCOPE, gradescope_text(result))
     ids = [c.id for c in rubric.checks]
-    tmp = path.with_name(f".{path.name}.tmp")
-    with open(tmp, "w", newline="", encoding="utf-8") as f:
-        writer = csv.writer(f)
-        writer.writerow(["submission", "score", "max_score", "status", *ids])
-        for r in results:
-            scores = {c.id: c.score for c in r.checks}
-            writer.writerow([r.submission, f"{r.score:g}", f"{r.max_score:g}", r.status,
-                             *(f"{scores[i]:g}" if i in scores else "" for i in ids)])
-    os.replace(tmp, path)
+    ids += [i for i in check_order(results) if i not in ids]
+    write_class_files(out, results, ids, [r.dumps() for r in results])
 
 
-def _index_html(results: Sequence[SubmissionResult]) -> str:
-    rows = "\n".join(
-        f"<tr><td><a href=\"{html.escape(r.submission)}/result.json\">"
-        f"{html.escape(r.submission)}</a></td><td>{r.score:g} / {r.max_score:g}</td>"
-        f"<td>{html.escape(r.status)}</td></tr>" for r in results)
-    return ("<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">"
-            "<title>Grading results</title></head><body><h1>Grading results</h1>"
-            "<table><thead><tr><th scope=\"col\">Submission</th><th scope=\"col\">Score</th>"
-            f"<th scope=\"col\">Status</th></tr></thead><tbody>\n{rows}\n</tbody></table>"
-            "</body></html>\n")
+def write_class_files(out: Path, results: Sequence[SubmissionResult], check_ids: Sequence[str],
+                      texts: Sequence[str], *, student_reports: bool = False) -> None:
+    """``results.json`` (from the stored JSON ``texts``), ``grades.csv``, ``index.html``,
+    ``junit.xml`` and the GitHub job summary."""
+    from .html import render_index
+    from .summary import summarize
+
+    atomic_write(out / ALL_RESULTS, results_json(texts))
+    atomic_write(out / CSV, grades_csv(results, check_ids).encode("utf-8"))
+    atomic_write(out / JUNIT, junit_xml(results))
+    atomic_write(out / INDEX, render_index(summarize(results), student_reports=student_reports))
+    append_step_summary(results)
+
+
+def grades_csv(results: Sequence[SubmissionResult], check_ids: Sequence[str]) -> str:
+    """One row per submission: id, total, maximum, status, and the points of each check."""
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer)
+    writer.writerow(["submission", "score", "max_score", "status", *check_ids])
+    for r in results:
+        scores = {c.id: c.score for c in r.checks}
+        writer.writerow([r.submission, f"{r.score:g}", f"{r.max_score:g}", r.status,
+                         *(f"{scores[i]:g}" if i in scores else "" for i in check_ids)])
+    return buffer.getvalue()

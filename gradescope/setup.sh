@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Gradescope autograder set-up: runs once, as root, when Gradescope builds the image.
+#
+# Build the autograder zip from the project's root so that setup.sh and
+# run_autograder sit at the top of the zip next to the project itself:
+#
+#     cp gradescope/setup.sh gradescope/run_autograder .
+#     zip -r autograder.zip setup.sh run_autograder pyproject.toml README.md \
+#         grader rubrics reference student_template -x '*/__pycache__/*'
+#
+# Gradescope unpacks it into /autograder/source. Pick the Ubuntu 24.04 base
+# image (Python 3.12); on 22.04 this script installs Python 3.11, the oldest
+# the grader runs on. The embedded digits data set ships inside the package,
+# so nothing is downloaded at grading time.
+set -euo pipefail
+
+SOURCE=/autograder/source
+VENV=/autograder/venv
+
+apt-get update
+if python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
+    PYTHON=python3
+    apt-get install -y --no-install-recommends python3-venv
+else
+    PYTHON=python3.11
+    apt-get install -y --no-install-recommends python3.11 python3.11-venv
+fi
+
+"$PYTHON" -m venv "$VENV"
+"$VENV/bin/python" -m pip install --quiet --upgrade pip
+# Editable, so that the grader finds rubrics/ and reference/ in $SOURCE.
+"$VENV/bin/python" -m pip install --quiet -e "$SOURCE"
+"$VENV/bin/grader" --version
