@@ -11,7 +11,6 @@ import logging
 import shutil
 import tempfile
 import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -114,35 +113,27 @@ def _module_part(module: Path | None, submission: Submission, workdir: Path, ses
 def _run_module(module: Path, submission: Submission, workdir: Path, session: Session,
                 check_ids: tuple[str, ...], artifacts: Path | None, timing: dict[str, float]
                 ) -> tuple[tuple[CheckResult, ...], tuple[str, StudentError | None] | None]:
-    """Start the children at once (their start-ups overlap), then judge what they bring back.
+    """Start the child at once (its start-up overlaps the parent's imports), then judge.
 
-    The ``train`` probe runs in a child of its own, the only one given the
-    reference (it stands in for the student's loss and predict there): the
-    other probes' child has nothing it could copy expected values from.
+    The reference stands in for the student's loss and predict in the train
+    probe only: that probe runs last, and the child receives the reference's
+    source once the parent holds every other probe's output.
     """
     rubric = session.rubric
-    requests = [ProbeRequest(kind, limits) for kind, limits in
+    requests = [ProbeRequest(kind, limits, needs_reference=kind == "train") for kind, limits in
                 probe_limits(rubric, check_ids, session.dataset_settings())]
     root = submission.root if module.is_relative_to(submission.root) else module.parent
-    groups = [[r for r in requests if r.id != "train"], [r for r in requests if r.id == "train"]]
-    children: list[tuple[Child, Path]] = []
+    run_dir = workdir / "module"
+    run_dir.mkdir()
+    config = ChildConfig(
+        workdir=run_dir, module=module, root=root, class_name=rubric.class_name,
+        reference=rubric.reference, reg_scale=rubric.reg_scale, limits=_whole(requests),
+        read_only=(session.data_dir, root), isolation=session.isolation)
+    child = Child(config, requests)
     try:
-        for name, group in zip(("module", "train"), groups):
-            if group:
-                run_dir = workdir / name
-                run_dir.mkdir()
-                config = ChildConfig(
-                    workdir=run_dir, module=module, root=root, class_name=rubric.class_name,
-                    reference=rubric.reference if name == "train" else None,
-                    reg_scale=rubric.reg_scale, limits=_whole(group),
-                    read_only=(session.data_dir, root) + (
-                        (rubric.reference,) if name == "train" else ()),
-                    isolation=session.isolation)
-                children.append((Child(config, group), run_dir))
-        return _judge_module(children, session, check_ids, artifacts, timing)
+        return _judge_module(child, run_dir, session, check_ids, artifacts, timing)
     finally:
-        for child, _ in children:
-            child.kill()
+        child.kill()
 
 
 def _whole(requests: list[ProbeRequest]) -> Limits:
@@ -153,8 +144,8 @@ def _whole(requests: list[ProbeRequest]) -> Limits:
     return limits
 
 
-def _judge_module(children: list[tuple[Child, Path]], session: Session,
-                  check_ids: tuple[str, ...], artifacts: Path | None, timing: dict[str, float]
+def _judge_module(child: Child, run_dir: Path, session: Session, check_ids: tuple[str, ...],
+                  artifacts: Path | None, timing: dict[str, float]
                   ) -> tuple[tuple[CheckResult, ...], tuple[str, StudentError | None] | None]:
     import numpy as np
 
@@ -171,24 +162,15 @@ def _judge_module(children: list[tuple[Child, Path]], session: Session,
                          "hyperparameters": data.settings.hyperparameters,
                          "data_dir": str(data.directory)}
     plan = build_plan(rubric, reference, check_ids, accuracy_args)
-    args = {p.kind: p.args for p in plan.probes}
-
-    def run(child: Child, run_dir: Path) -> dict[str, ProbeOutcome]:
-        # numpy's stub cannot tell that no key is "allow_pickle"
-        np.savez(run_dir / "inputs.npz", **plan.arrays())  # type: ignore[arg-type]
-        return child.run({"inputs": str(run_dir / "inputs.npz"), "data_dir": plan.data_dir},
-                         args)
-
-    with ThreadPoolExecutor(max_workers=len(children)) as pool:
-        runs = [(pool.submit(run, child, run_dir), run_dir) for child, run_dir in children]
-    probes: dict[str, Any] = {}
-    for future, run_dir in runs:
-        outcomes = future.result()
-        timing.update({f"probe_{k}": v.seconds for k, v in outcomes.items() if k != "import"})
-        failure = _import_failure(outcomes, run_dir)
-        if failure is not None:
-            return (), failure
-        probes.update({k: _probe_data(run_dir, v) for k, v in outcomes.items() if k != "import"})
+    # numpy's stub cannot tell that no key is "allow_pickle"
+    np.savez(run_dir / "inputs.npz", **plan.arrays())  # type: ignore[arg-type]
+    outcomes = child.run({"inputs": str(run_dir / "inputs.npz"), "data_dir": plan.data_dir},
+                         {p.kind: p.args for p in plan.probes})
+    timing.update({f"probe_{k}": v.seconds for k, v in outcomes.items() if k != "import"})
+    failure = _import_failure(outcomes, run_dir)
+    if failure is not None:
+        return (), failure
+    probes = {k: _probe_data(child, v) for k, v in outcomes.items() if k != "import"}
     evidence = Evidence(rubric, plan, reference, probes,
                         data.dataset if data else None, data.settings if data else None)
     if artifacts is not None and data is not None and "accuracy" in probes:
@@ -270,24 +252,17 @@ def _save_first_layer(folder: Path, arrays: Mapping[str, Any],
     np.savez_compressed(folder / "first_layer.npz", W1=W1, image_shape=np.array(image_shape))
 
 
-def _probe_data(workdir: Path, outcome: ProbeOutcome) -> Any:
-    import json
-
-    import numpy as np
-
+def _probe_data(child: Child, outcome: ProbeOutcome) -> Any:
+    """The probe's output as the parent read it when the probe ended."""
     from .checks import ProbeData
 
-    arrays: dict[str, Any] = {}
-    info: Mapping[str, Any] = {}
-    if outcome.state == "done":
-        try:
-            with np.load(workdir / "out" / f"{outcome.id}.npz", allow_pickle=False) as npz:
-                arrays = {k: npz[k] for k in npz.files}
-            info = json.loads((workdir / "out" / f"{outcome.id}.json").read_text("utf-8"))
-        except (OSError, ValueError) as exc:
-            outcome = ProbeOutcome(outcome.id, "crashed", outcome.seconds, outcome.output,
-                                   f"its results could not be read ({exc})")
-    return ProbeData(outcome, arrays, info if isinstance(info, dict) else {})
+    collected = child.collected.get(outcome.id)
+    if outcome.state != "done" or collected is None:
+        return ProbeData(outcome, {}, {})
+    if collected.problem:
+        outcome = ProbeOutcome(outcome.id, "crashed", outcome.seconds, outcome.output,
+                               collected.problem)
+    return ProbeData(outcome, collected.arrays, collected.info)
 
 
 def _import_failure(outcomes: Mapping[str, ProbeOutcome],

@@ -64,6 +64,19 @@ class ProbeRequest:
 
     id: str
     limits: Limits
+    needs_reference: bool = False
+    """The reference stands in for student code in this probe. Such probes run
+    last, and the child gets the reference only once every earlier probe's
+    output has been read by the parent."""
+
+
+@dataclass(frozen=True)
+class Collected:
+    """A probe's output as read by the parent the moment the probe ended."""
+
+    arrays: Mapping[str, Any]
+    info: Mapping[str, Any]
+    problem: str = ""
 
 
 @dataclass(frozen=True)
@@ -75,7 +88,7 @@ class ChildConfig:
     root: Path
     class_name: str
     reference: Path | None
-    """The reference module, for probes where it stands in for student code; None keeps it out."""
+    """The reference module, sent (as source, never as a file) to probes that need it."""
     reg_scale: float
     limits: Limits
     """Limits for the whole child (memory, output, total CPU)."""
@@ -97,19 +110,21 @@ class Child:
 
     def __init__(self, config: ChildConfig, probes: Sequence[ProbeRequest]) -> None:
         self.config = config
-        self.probes = list(probes)
+        # probes the reference stands in for run last: see ProbeRequest.needs_reference
+        self.probes = sorted(probes, key=lambda p: p.needs_reference)
         self.outcomes: dict[str, ProbeOutcome] = {}
+        self.collected: dict[str, Collected] = {}
+        self.reference_sent = False
         (config.workdir / "out").mkdir(parents=True, exist_ok=True)
         _write_json(config.workdir / "boot.json", self._boot())
         self._run = _Run(self, first=0)
 
     def _boot(self) -> dict[str, Any]:
         c = self.config
-        reference = str(c.reference) if c.reference else None
         cpu = sum(p.limits.cpu_seconds or 0 for p in self.probes) + _STARTUP_SECONDS
         return {
             "module": str(c.module), "root": str(c.root), "class_name": c.class_name,
-            "reference": reference, "reg_scale": c.reg_scale,
+            "reg_scale": c.reg_scale,
             "limits": {
                 "memory_bytes": (c.limits.memory_mb or 0) * 2**20,
                 "cpu_seconds": cpu,
@@ -122,7 +137,9 @@ class Child:
         """Send the plan (``args``: each probe's arguments), run every probe,
         restarting the child after a failure."""
         plan = dict(plan, probes=[{"id": p.id, "kind": p.id, "args": dict(args[p.id]),
-                                   "cpu_seconds": p.limits.cpu_seconds} for p in self.probes])
+                                   "cpu_seconds": p.limits.cpu_seconds,
+                                   "needs_reference": p.needs_reference}
+                                  for p in self.probes])
         _write_json(self.config.workdir / "plan.json", plan)
         index = self._run.finish()
         if _import_failed(self):
@@ -141,6 +158,33 @@ class Child:
 
     def kill(self) -> None:
         self._run.kill()
+
+    def collect(self, name: str) -> None:
+        """Read a probe's output now: what the child writes later cannot change it."""
+        if name in self.collected:
+            return
+        import numpy as np
+
+        out = self.config.workdir / "out"
+        try:
+            with np.load(out / f"{name}.npz", allow_pickle=False) as npz:
+                arrays = {k: npz[k] for k in npz.files}
+            info = json.loads((out / f"{name}.json").read_text("utf-8"))
+            if not isinstance(info, dict):
+                raise ValueError("not a JSON object")
+        except (OSError, ValueError, EOFError) as exc:
+            self.collected[name] = Collected({}, {}, f"its results could not be read ({exc})")
+        else:
+            self.collected[name] = Collected(arrays, info)
+
+    def reference_due(self) -> bool:
+        """Whether every probe before the first that needs the reference has an outcome."""
+        for probe in self.probes:
+            if probe.needs_reference:
+                return not self.reference_sent
+            if probe.id not in self.outcomes:
+                return False
+        return False
 
 
 def _import_failed(child: Child) -> bool:
@@ -194,7 +238,7 @@ class _Run:
         try:
             assert self.proc.stdin is not None
             self.proc.stdin.write(b"go\n")
-            self.proc.stdin.close()
+            self.proc.stdin.flush()
         except (BrokenPipeError, OSError):
             pass  # the child is already gone: the watch below finds out why
         try:
@@ -245,10 +289,24 @@ class _Run:
                 self.deadline = now + self._wall(name)
             elif verb == "end" and name == self.current:
                 self._record(name, "done")
+                self.child.collect(name)
                 self.last = name
                 self.current = None
+            elif verb == "ask" and name == "reference" and self.child.reference_due():
+                self._send_reference()
                 self.deadline = now + _STARTUP_SECONDS
         return rest
+
+    def _send_reference(self) -> None:
+        self.child.reference_sent = True
+        path = self.child.config.reference
+        text = path.read_text(encoding="utf-8") if path else ""
+        try:
+            assert self.proc.stdin is not None
+            self.proc.stdin.write(f"reference {len(text)}\n{text}".encode("utf-8"))
+            self.proc.stdin.flush()
+        except (BrokenPipeError, OSError):
+            pass  # the child is gone; its outcome says why
 
     def _keep_output(self, data: bytes) -> None:
         cap = self.child.config.limits.output_kb * 1024

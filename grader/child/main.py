@@ -39,15 +39,27 @@ def main(argv: list[str] | None = None) -> int:
     if student_class is None or go.readline().strip() != "go":
         return 0
     plan = _read_json(os.path.join(workdir, "plan.json"))
-    reference = None
-    if boot["reference"]:  # only the train probe's child gets it, to stand in for student code
-        reference = _load_module("_grader_reference_net", boot["reference"])
-        reference.REG_SCALE = boot["reg_scale"]  # type: ignore[attr-defined]
     inputs = dict(np.load(plan["inputs"], allow_pickle=False))
-    ctx = Context(student_class, reference, inputs, boot["root"], plan.get("data_dir"))
+    ctx = Context(student_class, None, inputs, boot["root"], plan.get("data_dir"))
     for probe in plan["probes"][first:]:
+        if probe.get("needs_reference") and ctx.reference is None:
+            ctx.reference = _receive_reference(status, go, boot["reg_scale"])
         _run_probe(ctx, probe, out_dir, status)
     return 0
+
+
+def _receive_reference(status: IO[str], go: IO[str], reg_scale: float) -> types.ModuleType | None:
+    """Ask the parent for the reference's source, sent only once every earlier
+    probe's output is safely in the parent's hands; it is never on disk here."""
+    status.write("ask reference\n")
+    header = go.readline().split()
+    if len(header) != 2 or header[0] != "reference" or not header[1].isdigit():
+        return None
+    source = go.read(int(header[1]))
+    module = types.ModuleType("_grader_reference_net")
+    exec(compile(source, "<reference>", "exec"), module.__dict__)  # the grader's own code
+    module.REG_SCALE = reg_scale  # type: ignore[attr-defined]
+    return module
 
 
 def _read_json(path: str) -> Any:
