@@ -9,9 +9,9 @@ from typing import Callable, Sequence
 
 from .discover import list_submissions, submission_id
 from .errors import GraderError
-from .pipeline import grade_submission
+from .pipeline import grade_submission, unusable
 from .report.files import write_result, write_summary
-from .results import CheckResult, SubmissionResult
+from .results import SubmissionResult
 from .session import Session
 
 logger = logging.getLogger(__name__)
@@ -50,16 +50,8 @@ def _grade_safely(entry: Path, session: Session, out: Path) -> SubmissionResult:
         return grade_submission(entry, session, artifacts=out / submission_id(entry))
     except GraderError as exc:
         logger.warning("%s: %s", entry, exc)
-        return _failed(entry, session, str(exc))
+        return unusable(submission_id(entry), session, str(exc))
     except Exception as exc:  # one broken submission must not stop the batch
         logger.exception("grading %s failed", entry)
-        return _failed(entry, session, f"internal error while grading: {exc!r}")
-
-
-def _failed(entry: Path, session: Session, reason: str) -> SubmissionResult:
-    checks = tuple(CheckResult(id=c, title=session.rubric.check(c).title, status="error",
-                               score=0.0, max_score=session.rubric.check(c).points,
-                               visible=session.rubric.check(c).visible,
-                               message=f"Not graded: {reason}")
-                   for c in session.check_ids)
-    return SubmissionResult(submission_id(entry), "error", checks, reason)
+        return unusable(submission_id(entry), session,
+                        f"internal error while grading: {exc!r}")

@@ -40,7 +40,7 @@ def grade_submission(entry: Path, session: Session,
         try:
             submission = load_submission(entry, Path(tmp), session.rubric.module)
         except SubmissionError as exc:
-            return _unusable(submission_id(entry), session, str(exc), started)
+            return unusable(submission_id(entry), session, str(exc), started)
         return _grade_loaded(submission, Path(tmp), session, started, artifacts)
 
 
@@ -48,7 +48,7 @@ def _grade_loaded(submission: Submission, workdir: Path, session: Session, start
                   artifacts: Path | None) -> SubmissionResult:
     rubric = session.rubric
     if submission.module is None and submission.notebook is None:
-        return _unusable(submission.id, session,
+        return unusable(submission.id, session,
                          f"no {rubric.module} and no notebook found in the submission", started)
     module_ids = tuple(c for c in session.check_ids if c in PROBE_OF_CHECK)
     notebook_ids = tuple(c for c in session.check_ids if c in NOTEBOOK_CHECKS)
@@ -61,7 +61,7 @@ def _grade_loaded(submission: Submission, workdir: Path, session: Session, start
     module_checks, failure = _module_part(module, submission, workdir, session, module_ids,
                                           artifacts, timing)
     if failure is not None and submission.notebook is None:
-        return _unusable(submission.id, session, failure[0], started, failure[1])
+        return unusable(submission.id, session, failure[0], started, failure[1])
     order = {c: i for i, c in enumerate(session.check_ids)}
     checks = tuple(sorted(module_checks + notebook_checks, key=lambda c: order[c.id]))
     timing["total"] = round(time.monotonic() - started, 3)
@@ -304,11 +304,12 @@ def _error_checks(session: Session, check_ids: tuple[str, ...], message: str,
         for c in check_ids)
 
 
-def _unusable(sub_id: str, session: Session, reason: str, started: float,
-              error: StudentError | None = None) -> SubmissionResult:
+def unusable(sub_id: str, session: Session, reason: str, started: float | None = None,
+             error: StudentError | None = None) -> SubmissionResult:
+    """A result for a submission that could not be graded: every module check an error."""
     module_ids = tuple(c for c in session.check_ids if c in PROBE_OF_CHECK)
     checks = _error_checks(session, module_ids, f"Not graded: {reason}", error)
     checks += _no_notebook(session, tuple(c for c in session.check_ids if c in NOTEBOOK_CHECKS))
     return SubmissionResult(sub_id, "error", checks, reason,
-                            {"total": round(time.monotonic() - started, 3)},
+                            {"total": round(time.monotonic() - started, 3)} if started else {},
                             {"rubric": session.rubric.name})
