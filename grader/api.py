@@ -44,4 +44,5 @@ def grade(submissions: str | Path | Sequence[str | Path], out: str | Path, *,
     from .batch import grade_batch  # the reporters it writes with are not needed by check()
 
     with Session(_rubric(rubric), data_spec=data, isolation=isolation) as session:
+        session.prepared()  # a missing or malformed data set stops the run before any grading
         return grade_batch(submissions, Path(out), session, jobs=jobs, progress=progress)

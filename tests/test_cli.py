@@ -116,6 +116,13 @@ def test_real_subprocess_python_dash_m() -> None:
     assert "FAIL   loss" in proc.stdout
 
 
+def test_bad_data_set_stops_a_batch_before_grading(tmp_path: Path) -> None:
+    code, out = run("grade", str(SUBMISSIONS), "--out", str(tmp_path / "out"),
+                    "--data", "cifar10:" + str(tmp_path / "nowhere"))
+    assert code == 2 and "CIFAR-10 folder not found" in out
+    assert not (tmp_path / "out").exists()
+
+
 def test_report_rerenders_from_stored_results(tmp_path: Path) -> None:
     out = tmp_path / "out"
     entries = tmp_path / "subs"
