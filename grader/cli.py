@@ -13,9 +13,14 @@ import sys
 from pathlib import Path
 from typing import Any, Callable, TypeVar
 
-import click
+# The parent's numpy work is small; its BLAS threads would only compete with the
+# sandboxed children for the cores. Set before anything imports numpy.
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
 
-from . import api
+import click  # noqa: E402
+
+from . import api  # noqa: E402
 from .errors import GraderError
 from .results import SubmissionResult
 

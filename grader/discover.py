@@ -44,7 +44,7 @@ def list_submissions(folder: Path) -> list[Path]:
     if not folder.is_dir():
         raise SubmissionError(f"{folder} is not a folder")
     return sorted(p for p in folder.iterdir() if not p.name.startswith(".")
-                  and (p.is_dir() or p.suffix in SUFFIXES))
+                  and p.name not in _SKIP_DIRS and (p.is_dir() or p.suffix in SUFFIXES))
 
 
 def submission_id(entry: Path) -> str:

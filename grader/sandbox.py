@@ -37,8 +37,11 @@ Isolation = Literal["auto", "bwrap", "none"]
 ProbeState = Literal["done", "timeout", "crashed", "not_run"]
 
 _PACKAGE_PARENT = str(Path(__file__).resolve().parent.parent)
+# The child imports only grader.child: an empty stand-in for the package keeps
+# grader/__init__.py (the parent's whole pipeline) from being imported there.
 _BOOTSTRAP = (
-    "import sys; sys.path.insert(0, {root!r}); "
+    "import sys, types; pkg = types.ModuleType('grader'); pkg.__path__ = [{package!r}]; "
+    "sys.modules['grader'] = pkg; "
     "from grader.child.{entry} import main; sys.exit(main())"
 )
 _STARTUP_SECONDS = 30.0
@@ -412,8 +415,11 @@ def _child_env(status_fd: int, workdir: Path) -> dict[str, str]:
 
 
 def _command(config: ChildConfig, first: int) -> list[str]:
-    python = [sys.executable, "-I", "-c",
-              _BOOTSTRAP.format(root=_PACKAGE_PARENT, entry=config.entry),
+    # -s -P: no user site-packages, no script folder on sys.path (as -I does), but
+    # the environment built by _child_env is honoured (-I would ignore it).
+    package = str(Path(_PACKAGE_PARENT) / "grader")
+    python = [sys.executable, "-s", "-P", "-B", "-u", "-c",
+              _BOOTSTRAP.format(package=package, entry=config.entry),
               str(config.workdir), str(first)]
     mode = config.isolation
     if mode == "auto":

@@ -1,6 +1,6 @@
 """Entry point of the sandboxed child: load the student's module, run the probes.
 
-Started by the parent as ``python -I -c "<bootstrap>" WORKDIR FIRST_PROBE``.
+Started by the parent as ``python -s -P -c "<bootstrap>" WORKDIR FIRST_PROBE``.
 It applies its resource limits, reports ``begin import`` / ``end import`` on
 the status pipe (file descriptor ``GRADER_STATUS_FD``), then waits for the
 parent's ``go`` line on stdin: the parent builds the inputs while the child
