@@ -20,6 +20,7 @@ from .limits import Limits
 from .requests import PROBE_OF_CHECK, probe_limits
 from .results import CheckResult, StudentError, SubmissionResult
 from .sandbox import Child, ChildConfig, ProbeOutcome, ProbeRequest
+from .reference import stand_in_source
 from .session import Session
 
 logger = logging.getLogger(__name__)
@@ -127,7 +128,8 @@ def _run_module(module: Path, submission: Submission, workdir: Path, session: Se
     run_dir.mkdir()
     config = ChildConfig(
         workdir=run_dir, module=module, root=root, class_name=rubric.class_name,
-        reference=rubric.reference, reg_scale=rubric.reg_scale, limits=_whole(requests),
+        reference=stand_in_source(rubric) if "train" in check_ids else None,
+        reg_scale=rubric.reg_scale, limits=_whole(requests),
         read_only=(session.data_dir, root), isolation=session.isolation)
     child = Child(config, requests)
     try:

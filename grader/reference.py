@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import importlib.util
 import threading
 from types import ModuleType
@@ -32,3 +33,23 @@ def _load(rubric: Rubric, name: str) -> ModuleType:
         raise RubricError(str(rubric.path), "assignment.reference", "defines no TwoLayerNet")
     module.REG_SCALE = rubric.reg_scale  # type: ignore[attr-defined]
     return module
+
+
+STAND_IN_METHODS = ("loss", "predict")
+"""What of the reference stands in for student code (in the train probe)."""
+
+
+def stand_in_source(rubric: Rubric) -> str:
+    """The reference module's source with its class cut down to ``loss`` and ``predict``.
+
+    This is all the train probe's child receives: a student's ``train`` can
+    call the reference loss (that is the point) but finds no reference
+    ``train`` to call instead of writing its own.
+    """
+    tree = ast.parse(rubric.reference.read_text(encoding="utf-8"))
+    for node in tree.body:
+        if isinstance(node, ast.ClassDef) and node.name == "TwoLayerNet":
+            node.body = [item for item in node.body
+                         if not isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef))
+                         or item.name in STAND_IN_METHODS] or [ast.Pass()]
+    return ast.unparse(tree)

@@ -90,8 +90,8 @@ class ChildConfig:
     module: Path
     root: Path
     class_name: str
-    reference: Path | None
-    """The reference module, sent (as source, never as a file) to probes that need it."""
+    reference: str | None
+    """Source of the reference stand-in, sent (never as a file) to probes that need it."""
     reg_scale: float
     limits: Limits
     """Limits for the whole child (memory, output, total CPU)."""
@@ -302,8 +302,7 @@ class _Run:
 
     def _send_reference(self) -> None:
         self.child.reference_sent = True
-        path = self.child.config.reference
-        text = path.read_text(encoding="utf-8") if path else ""
+        text = self.child.config.reference or ""
         try:
             assert self.proc.stdin is not None
             self.proc.stdin.write(f"reference {len(text)}\n{text}".encode("utf-8"))

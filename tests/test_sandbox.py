@@ -498,3 +498,13 @@ def test_grading_twice_gives_the_same_json(session: Session, entry: Path) -> Non
     assert without_timing(first) == without_timing(second)
     assert json.dumps(without_timing(first), sort_keys=True) == \
         json.dumps(without_timing(second), sort_keys=True)
+
+
+def test_train_cannot_borrow_the_reference_train(hostile: Callable[[str], Graded]) -> None:
+    """The train probe's stand-in has the reference loss and predict, and no train."""
+    graded = hostile("train_borrows_reference")
+    check = graded.check("train")
+    assert check.status == "error", check.message
+    assert check.error is not None and check.error.type == "AttributeError"
+    assert "train" in check.error.message
+    assert_pass(graded, "init", "scores", "loss", "grad_W1", "predict")
