@@ -51,6 +51,8 @@ class Evidence:
     probes: Mapping[str, ProbeData]
     dataset: Dataset | None = None
     accuracy: DatasetSettings | None = None
+    memo: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
+    """Reference values shared by several checks (the loss and the four gradients)."""
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,18 @@ def _loss_cases(ev: Evidence) -> list[Mapping[str, Any]]:
 
 
 def _parts(ev: Evidence, data_name: str, reg: float) -> dict[str, Any]:
-    """The reference's loss split into its parts, for diagnosing a wrong loss."""
+    """The reference's loss split into its parts, for diagnosing a wrong loss.
+
+    Computed once per case: the loss check and the four gradient checks all read it.
+    """
+    key = ("loss_parts", data_name, reg)
+    if key not in ev.memo:
+        ev.memo[key] = _compute_parts(ev, data_name, reg)
+    parts: dict[str, Any] = ev.memo[key]
+    return parts
+
+
+def _compute_parts(ev: Evidence, data_name: str, reg: float) -> dict[str, Any]:
     case = ev.plan.cases[data_name]
     net = reference_net(ev.reference, case.params)
     loss, grads = net.loss(case.X, case.y, reg=reg)
