@@ -1,0 +1,4 @@
+from __future__ import annotations
+from typing import Any
+def write_similarity(*a: Any) -> None:
+    pass
