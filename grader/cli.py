@@ -23,6 +23,7 @@ import click  # noqa: E402
 from . import api  # noqa: E402
 from .errors import GraderError
 from .results import SubmissionResult
+from .similarity.compare import DEFAULT_THRESHOLD
 
 F = TypeVar("F", bound=Callable[..., Any])
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "submissions"
@@ -69,13 +70,39 @@ def check(path: Path, checks: tuple[str, ...], as_json: bool, rubric: Path | Non
               help="Folder for results and reports.")
 @click.option("--jobs", "-j", type=click.IntRange(1), default=1, show_default=True,
               help="Submissions graded at once.")
+@click.option("--no-similarity", is_flag=True, help="Skip the similarity report.")
 @_common
 def grade(submissions: Path, out: Path, jobs: int, rubric: Path | None, data: str | None,
-          isolation: str) -> None:
+          isolation: str, no_similarity: bool) -> None:
     """Grade every submission in a folder (each entry: folder, .py or .zip)."""
     results = _grade_with_progress(submissions, out, jobs, rubric, data, isolation)
     _summary(results, out)
     _github(results, summary=False)
+    if not no_similarity:
+        from .similarity import run_similarity
+
+        found = _guard(lambda: run_similarity(submissions, out, results=results))
+        click.echo(f"Similarity: {len(found.above())} pairs above {found.threshold:g}: "
+                   f"{out / 'similarity.html'}")
+
+
+@main.command()
+@click.argument("submissions", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True,
+              help="Folder for similarity.html, .json and .csv.")
+@click.option("--against", multiple=True, metavar="FOLDER",
+              type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="Known solutions to compare every submission with (repeatable).")
+@click.option("--threshold", type=click.FloatRange(0, 1), default=DEFAULT_THRESHOLD,
+              show_default=True,
+              help="Pairs scoring above this are listed for review.")
+def similarity(submissions: Path, out: Path, against: tuple[Path, ...], threshold: float) -> None:
+    """Compare the code of every pair of submissions, and each with known solutions."""
+    from .similarity import run_similarity
+
+    found = _guard(lambda: run_similarity(submissions, out, against=against, threshold=threshold))
+    click.echo(f"{len(found.above())} of {found.compared} pairs above {threshold:g}: "
+               f"{out / 'similarity.html'}")
 
 
 @main.command()

@@ -80,13 +80,15 @@ def write_class_files(out: Path, results: Sequence[SubmissionResult], check_ids:
                       texts: Sequence[str], *, student_reports: bool = False) -> None:
     """``results.json`` (from the stored JSON ``texts``), ``grades.csv``, ``index.html``,
     ``junit.xml`` and the GitHub job summary."""
+    from ..similarity.report import similarity_link
     from .html import render_index
     from .summary import summarize
 
     atomic_write(out / ALL_RESULTS, results_json(texts))
     atomic_write(out / CSV, grades_csv(results, check_ids).encode("utf-8"))
     atomic_write(out / JUNIT, junit_xml(results))
-    atomic_write(out / INDEX, render_index(summarize(results), student_reports=student_reports))
+    atomic_write(out / INDEX, render_index(summarize(results), student_reports=student_reports,
+                                           similarity=similarity_link(out)))
     append_step_summary(results)
 
 

@@ -15,6 +15,7 @@ import jinja2
 import markupsafe
 
 from ..results import SubmissionResult
+from ..similarity.report import SimilarityLink
 from . import figures
 from .store import report_href
 from .summary import ClassSummary, first_sentence
@@ -66,8 +67,9 @@ def render_report(result: SubmissionResult, folder: Path, *, student: bool = Fal
     return environment().get_template("report.html.j2").render(context)
 
 
-def render_index(summary: ClassSummary, *, student_reports: bool = False) -> str:
-    """The class summary page."""
+def render_index(summary: ClassSummary, *, student_reports: bool = False,
+                 similarity: SimilarityLink | None = None) -> str:
+    """The class summary page; ``similarity`` links the similarity report, if there is one."""
     max_score = max((r.max_score for r in summary.rows), default=0.0)
     images = [figures.score_histogram(summary.scores(), max_score),
               figures.time_histogram(summary.seconds())]
@@ -78,6 +80,7 @@ def render_index(summary: ClassSummary, *, student_reports: bool = False) -> str
         "time_stats": summary.time_stats(),
         "images": [i for i in images if i is not None],
         "student_reports": student_reports,
+        "similarity": similarity,
     }
     return environment().get_template("index.html.j2").render(context)
 

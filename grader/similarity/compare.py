@@ -71,9 +71,9 @@ class Comparison:
     common_limit: int
     settings: Settings
     starter_fingerprints: int
-    """Fingerprints set aside because the starter code has them."""
+    """Distinct fingerprints of the class set aside because the starter code has them."""
     common_fingerprints: int
-    """Fingerprints set aside because more than ``common_limit`` submissions have them."""
+    """Distinct fingerprints set aside because more than ``common_limit`` submissions have them."""
     kept: dict[str, np.ndarray]
     """Each submission's fingerprints that were compared (sorted, unique)."""
 
@@ -86,10 +86,11 @@ def compare(prints: Sequence[Fingerprints], known: Sequence[Fingerprints], start
             settings: Settings = Settings()) -> Comparison:
     """Score every pair of ``prints`` and every submission against every known solution."""
     limit = default_common_limit(len(prints)) if common_limit is None else common_limit
+    values = np.unique(np.concatenate([f.unique() for f in prints])) if prints else np.zeros(0)
     sets = [np.setdiff1d(f.unique(), starter, assume_unique=True) for f in (*prints, *known)]
-    values, counts = (np.unique(np.concatenate(sets[:len(prints)]), return_counts=True)
-                      if prints else (np.zeros(0, np.int64), np.zeros(0, np.int64)))
-    common = values[counts > limit]
+    found, counts = (np.unique(np.concatenate(sets[:len(prints)]), return_counts=True)
+                     if prints else (np.zeros(0, np.int64), np.zeros(0, np.int64)))
+    common = found[counts > limit]
     sets = [np.setdiff1d(s, common, assume_unique=True) for s in sets]
     ids = [f.id for f in (*prints, *known)]
     shared = _shared_counts(sets, len(prints))
@@ -97,8 +98,7 @@ def compare(prints: Sequence[Fingerprints], known: Sequence[Fingerprints], start
     compared = len(prints) * (len(prints) - 1) // 2 + len(prints) * len(known)
     histogram = np.histogram(np.asarray(scores, dtype=float), bins=BINS, range=(0.0, 1.0))[0]
     histogram[0] += compared - len(scores)  # pairs with nothing in common
-    starter_count = sum(len(np.intersect1d(f.unique(), starter, assume_unique=True))
-                        for f in prints)
+    starter_count = len(np.intersect1d(values, starter, assume_unique=True)) if prints else 0
     return Comparison(tuple(f.id for f in prints), tuple(f.id for f in known),
                       tuple(sorted(pairs, key=lambda p: (-p.score, p.a, p.b))), compared,
                       tuple(int(c) for c in histogram), threshold, limit, settings,

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Sequence
 
 from ..discover import list_submissions
+from ..results import SubmissionResult
 from .compare import DEFAULT_THRESHOLD, Comparison, compare
 from .fingerprint import Fingerprints, Settings, every_kgram, fingerprint
 from .normalize import defined_functions, parse
@@ -56,10 +57,12 @@ def starter_code(template: Path) -> Starter:
 def run_similarity(submissions: Path, out: Path, *, against: Sequence[Path] = (),
                    threshold: float = DEFAULT_THRESHOLD, template: Path | None = None,
                    common_limit: int | None = None, jobs: int | None = None,
-                   settings: Settings = Settings()) -> Comparison:
+                   settings: Settings = Settings(),
+                   results: Sequence[SubmissionResult] | None = None) -> Comparison:
     """Compare the submissions in ``submissions`` with each other and with the known
     solutions in each ``against`` folder; write ``similarity.html``, ``.json`` and
-    ``.csv`` into ``out``."""
+    ``.csv`` into ``out``. With the grading ``results`` of the class, the class
+    summary ``index.html`` is rendered again to link the similarity report."""
     from .report import write_similarity
 
     starter = starter_code(template or default_template())
@@ -72,7 +75,18 @@ def run_similarity(submissions: Path, out: Path, *, against: Sequence[Path] = ()
                      common_limit=common_limit, settings=settings)
     out.mkdir(parents=True, exist_ok=True)
     write_similarity(out, result, codes, prints)
+    if results is not None:
+        _link_from_summary(out, results)
     return result
+
+
+def _link_from_summary(out: Path, results: Sequence[SubmissionResult]) -> None:
+    from ..report.html import render_index
+    from ..report.store import INDEX, atomic_write
+    from ..report.summary import summarize
+    from .report import similarity_link
+
+    atomic_write(out / INDEX, render_index(summarize(results), similarity=similarity_link(out)))
 
 
 def _fingerprint_all(entries: list[tuple[str, Path]], settings: Settings, keep: frozenset[str],
