@@ -82,7 +82,8 @@ def grade(submissions: Path, out: Path, jobs: int, rubric: Path | None, data: st
         from .similarity import run_similarity
 
         found = _guard(lambda: run_similarity(submissions, out, results=results))
-        click.echo(f"Similarity: {len(found.above())} pairs above {found.threshold:g}: "
+        click.echo(f"Similarity: {len(found.above())} of {found.compared} pairs above "
+                   f"{found.threshold:g}: "
                    f"{out / 'similarity.html'}")
 
 
