@@ -78,7 +78,7 @@ def grade(submissions: Path, out: Path, jobs: int, rubric: Path | None, data: st
     results = _grade_with_progress(submissions, out, jobs, rubric, data, isolation)
     _summary(results, out)
     _github(results, summary=False)
-    if not no_similarity:
+    if not no_similarity and submissions.is_dir():
         from .similarity import run_similarity
 
         found = _guard(lambda: run_similarity(submissions, out, results=results))

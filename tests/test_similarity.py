@@ -194,6 +194,9 @@ def test_grade_runs_it_and_the_summary_links_it(tmp_path: Path) -> None:
     assert 'href="similarity.html"' in index and "<strong>1</strong> pair above" in index
     html = (tmp_path / "b" / "similarity.html").read_text()
     assert 'href="good/report.html"' in html and 'href="copier/report.html"' in html
+    rendered = CliRunner().invoke(main, ["report", str(tmp_path / "b")], catch_exceptions=False)
+    assert rendered.exit_code == 0 and 'href="similarity.html"' in (
+        tmp_path / "b" / "index.html").read_text()
 
 
 # Normalisation

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .normalize import Defined, Segment, defined_functions, normalize, parse, referenced_names
+from .normalize import Defined, Segment, normalize, parse, scan
 from .sources import SubmissionCode
 
 _MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)
@@ -79,18 +79,18 @@ def winnowed(hashes: np.ndarray, window: int) -> np.ndarray:
 def segments_of(code: SubmissionCode, *, keep: frozenset[str] | None) -> list[list[list[Segment]]]:
     """The segments of each part of each source. ``keep`` are functions never dropped
     as unused (the starter code's, which the autograder calls); None keeps dead code."""
-    trees = [[parse(part) for part in source.parts] for source in code.sources]
+    scans = [[scan(parse(part)) for part in source.parts] for source in code.sources]
     defined = Defined()
     referenced: set[str] = set()
-    for tree in (t for source in trees for t in source):
-        defined |= defined_functions(tree)
-        referenced |= referenced_names(tree)
+    for found in (s for source in scans for s in source):
+        defined |= found.defined
+        referenced |= found.referenced
     unused = None
     if keep is not None:
         unused = {f for f in defined.functions - referenced - keep if not f.startswith("__")}
-    return [[normalize(part, defined=defined, unused=unused, tree=tree)
-             for part, tree in zip(source.parts, source_trees)]
-            for source, source_trees in zip(code.sources, trees)]
+    return [[normalize(part, defined=defined, unused=unused, scanned=found)
+             for part, found in zip(source.parts, source_scans)]
+            for source, source_scans in zip(code.sources, scans)]
 
 
 def fingerprint(code: SubmissionCode, settings: Settings, keep: frozenset[str]) -> Fingerprints:

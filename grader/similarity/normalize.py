@@ -65,42 +65,68 @@ class Defined:
         return Defined(self.functions | other.functions, self.bare | other.bare)
 
 
-def defined_functions(tree: ast.Module | None) -> Defined:
+@dataclass(frozen=True)
+class Scan:
+    """What one walk over a syntax tree finds (walking is the slow part: walk once)."""
+
+    defined: Defined = Defined()
+    referenced: frozenset[str] = frozenset()
+    """Every name and attribute read (to find functions nobody calls)."""
+    docstrings: tuple[tuple[Position, Position], ...] = ()
+    bodies: tuple[list[ast.stmt], ...] = ()
+    """Every list of statements (to find code after a return)."""
+    aliases: tuple[tuple[str, str], ...] = ()
+    """Imported names and the module or object each stands for."""
+    regions: tuple[tuple[Position, Position], ...] = ()
+    """The spans of the outermost functions and methods."""
+
+
+def scan(tree: ast.Module | None) -> Scan:
+    """Everything :func:`normalize` needs to know about ``tree``, in one walk."""
     if tree is None:
-        return Defined()
-    every = {n.name for n in ast.walk(tree) if isinstance(n, _FUNCTIONS)}
+        return Scan()
+    every: set[str] = set()
+    referenced: set[str] = set()
+    docstrings, bodies, aliases = [], [], []
+    for node in ast.walk(tree):
+        kind = type(node)
+        if kind is ast.Name:
+            referenced.add(node.id)  # type: ignore[attr-defined]
+        elif kind is ast.Attribute:
+            referenced.add(node.attr)  # type: ignore[attr-defined]
+        elif kind is ast.Expr and _is_text(node.value):  # type: ignore[attr-defined]
+            docstrings.append(_span(node))
+        elif kind in (ast.Import, ast.ImportFrom):
+            aliases += _aliases(node)  # type: ignore[arg-type]
+        if isinstance(node, _FUNCTIONS):
+            every.add(node.name)
+        if isinstance(node, (ast.stmt, ast.Module, ast.ExceptHandler, ast.match_case)):
+            bodies += [v for v in (getattr(node, f, None) for f in ("body", "orelse", "finalbody"))
+                       if isinstance(v, list) and v and isinstance(v[0], ast.stmt)]
     top = {n.name for n in tree.body if isinstance(n, _FUNCTIONS)}
-    return Defined(frozenset(every), frozenset(top))
+    return Scan(Defined(frozenset(every), frozenset(top)), frozenset(referenced),
+                tuple(docstrings), tuple(bodies), tuple(aliases), tuple(_function_regions(tree)))
 
 
-def referenced_names(tree: ast.AST | None) -> set[str]:
-    """Every name and attribute ``tree`` reads (to find functions nobody calls)."""
-    if tree is None:
-        return set()
-    names = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
-    return names | {n.attr for n in ast.walk(tree) if isinstance(n, ast.Attribute)}
+def _is_text(value: ast.expr) -> bool:
+    return isinstance(value, ast.Constant) and isinstance(value.value, str)
 
 
 def normalize(text: str, *, defined: Defined, unused: set[str] | None = None,
-              tree: ast.Module | None = None) -> list[Segment]:
+              scanned: Scan | None = None) -> list[Segment]:
     """The segments of ``text``. ``defined`` are the functions the submission defines
     (renamed ``F``); ``unused`` the functions to drop as dead code, or None to keep
     all dead code (the starter code, whose bodies are ``raise NotImplementedError``
-    followed by given lines, must be kept whole)."""
+    followed by given lines, must be kept whole). ``scanned`` is :func:`scan` of
+    the text's tree, if the caller has it already."""
     text = text[:MAX_CHARS]
-    if tree is None:
-        tree = parse(text)
-    dropped: list[tuple[Position, Position]] = []
-    regions: list[tuple[Position, Position]] = []
-    aliases: dict[str, str] = {}
-    if tree is not None:
-        dropped = _docstrings(tree)
-        if unused is not None:
-            dropped += _dead_code(tree, unused)
-        regions = _function_regions(tree)
-        aliases = _import_aliases(tree)
-    renames = _Renamer(defined, aliases)
-    return _segments(_tokens(text), sorted(dropped), regions, renames)
+    if scanned is None:
+        scanned = scan(parse(text))
+    dropped = list(scanned.docstrings)
+    if unused is not None:
+        dropped += _dead_code(scanned.bodies, unused)
+    renames = _Renamer(defined, dict(scanned.aliases))
+    return _segments(_tokens(text), _merged(dropped), list(scanned.regions), renames)
 
 
 class _Renamer:
@@ -135,10 +161,14 @@ def _segments(tokens: Iterable[tokenize.TokenInfo], dropped: list[tuple[Position
     lines: list[int] = []
     region: int | None = None
     previous = ""
+    inside = _Cursor(dropped)
+    functions = _Cursor(regions)
     for tok in tokens:
-        if tok.type in _SKIP or _inside(tok.start, dropped):
+        if tok.type in _SKIP or inside.at(tok.start) is not None:
             continue
-        here = _region_of(tok.start, regions)
+        here = functions.at(tok.start)
+        if here is None:  # between functions: a new segment after each function
+            here = -1 - functions.index
         if here != region and words:
             segments.append(Segment(tuple(words), tuple(lines)))
             words, lines = [], []
@@ -166,17 +196,31 @@ def _word(tok: tokenize.TokenInfo, renames: _Renamer, previous: str) -> str | No
     return "S" if tok.type == getattr(tokenize, "FSTRING_START", -1) else None
 
 
-def _inside(position: Position, ranges: list[tuple[Position, Position]]) -> bool:
-    # A handful of ranges per file: a linear scan is cheaper than keeping an index.
-    return any(start <= position < end for start, end in ranges)
+class _Cursor:
+    """Which of some sorted, disjoint ranges holds each position, for positions
+    that only grow (tokens in order): one pass instead of a search per token."""
+
+    def __init__(self, ranges: list[tuple[Position, Position]]) -> None:
+        self.ranges = ranges
+        self.index = 0
+
+    def at(self, position: Position) -> int | None:
+        while self.index < len(self.ranges) and self.ranges[self.index][1] <= position:
+            self.index += 1
+        if self.index < len(self.ranges) and self.ranges[self.index][0] <= position:
+            return self.index
+        return None
 
 
-def _region_of(position: Position, regions: list[tuple[Position, Position]]) -> int:
-    """The function ``position`` lies in (its index), or -1 between functions."""
-    for i, (start, end) in enumerate(regions):
-        if start <= position < end:
-            return i
-    return -1 - sum(1 for start, _ in regions if start <= position)
+def _merged(ranges: list[tuple[Position, Position]]) -> list[tuple[Position, Position]]:
+    """Overlapping or nested ranges (a docstring in a dead function) made disjoint."""
+    merged: list[tuple[Position, Position]] = []
+    for start, end in sorted(ranges):
+        if merged and start < merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return merged
 
 
 def _span(node: ast.AST, start: ast.AST | None = None) -> tuple[Position, Position]:
@@ -185,22 +229,10 @@ def _span(node: ast.AST, start: ast.AST | None = None) -> tuple[Position, Positi
             (node.end_lineno or node.lineno, node.end_col_offset or 0))  # type: ignore[attr-defined]
 
 
-def _docstrings(tree: ast.AST) -> list[tuple[Position, Position]]:
-    return [_span(n) for n in ast.walk(tree) if isinstance(n, ast.Expr)
-            and isinstance(n.value, ast.Constant) and isinstance(n.value.value, str)]
-
-
-def _statement_lists(tree: ast.AST) -> Iterator[list[ast.stmt]]:
-    for node in ast.walk(tree):
-        for field in ("body", "orelse", "finalbody"):
-            value = getattr(node, field, None)
-            if isinstance(value, list) and value and isinstance(value[0], ast.stmt):
-                yield value
-
-
-def _dead_code(tree: ast.AST, unused: set[str]) -> list[tuple[Position, Position]]:
+def _dead_code(bodies: Iterable[list[ast.stmt]],
+               unused: set[str]) -> list[tuple[Position, Position]]:
     dead: list[tuple[Position, Position]] = []
-    for body in _statement_lists(tree):
+    for body in bodies:
         jumps = [i for i, s in enumerate(body) if isinstance(s, _JUMPS)]
         if jumps and jumps[0] + 1 < len(body):
             dead.append((_span(body[jumps[0] + 1])[0], _span(body[-1])[1]))
@@ -232,14 +264,8 @@ def _function_regions(tree: ast.Module) -> list[tuple[Position, Position]]:
     return sorted(regions)
 
 
-def _import_aliases(tree: ast.Module) -> dict[str, str]:
-    aliases: dict[str, str] = {}
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            for alias in node.names:
-                aliases[alias.asname or alias.name.split(".")[0]] = (
-                    alias.name if alias.asname else alias.name.split(".")[0])
-        elif isinstance(node, ast.ImportFrom) and node.module:
-            for alias in node.names:
-                aliases[alias.asname or alias.name] = f"{node.module}.{alias.name}"
-    return aliases
+def _aliases(node: ast.Import | ast.ImportFrom) -> list[tuple[str, str]]:
+    if isinstance(node, ast.Import):
+        return [(a.asname, a.name) if a.asname else (a.name.split(".")[0],) * 2
+                for a in node.names]
+    return [(a.asname or a.name, f"{node.module}.{a.name}") for a in node.names] if node.module else []

@@ -19,7 +19,7 @@ from ..discover import list_submissions
 from ..results import SubmissionResult
 from .compare import DEFAULT_THRESHOLD, Comparison, compare
 from .fingerprint import Fingerprints, Settings, every_kgram, fingerprint
-from .normalize import defined_functions, parse
+from .normalize import parse, scan
 from .sources import SubmissionCode, submission_code
 
 logger = logging.getLogger(__name__)
@@ -50,7 +50,7 @@ def starter_code(template: Path) -> Starter:
     functions: frozenset[str] = frozenset()
     for source in code.sources:
         for part in source.parts:
-            functions |= defined_functions(parse(part)).functions
+            functions |= scan(parse(part)).defined.functions
     return Starter(code, functions)
 
 
