@@ -19,7 +19,9 @@ from __future__ import annotations
 
 import argparse
 import ast
+import os
 import random
+import resource
 import shutil
 import sys
 import tempfile
@@ -101,6 +103,13 @@ def make_class(folder: Path, students: int, copies: int, seed: int = 0) -> list[
     return planted
 
 
+def cpu_seconds() -> float:
+    """CPU time of this process and its finished children (the pool's workers)."""
+    own, children = (resource.getrusage(w) for w in (resource.RUSAGE_SELF,
+                                                      resource.RUSAGE_CHILDREN))
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--students", type=int, default=1000)
@@ -115,13 +124,14 @@ def main() -> None:
         started = time.perf_counter()
         planted = make_class(folder, args.students, args.copies)
         print(f"generated {args.students} submissions in {time.perf_counter() - started:.1f} s")
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), cpu_seconds()
         result = run_similarity(folder, root / "out", jobs=args.jobs)
-        seconds = time.perf_counter() - started
+        seconds, cpu = time.perf_counter() - started, cpu_seconds() - cpu
         above = {frozenset((p.a, p.b)) for p in result.above()}
         found = sum(1 for pair in planted if frozenset(pair) in above)
         print(f"similarity of {args.students} submissions ({result.compared} pairs), "
-              f"--jobs {args.jobs}: {seconds:.1f} s")
+              f"--jobs {args.jobs}: {seconds:.1f} s wall, {cpu:.1f} s CPU "
+              f"(load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)")
         print(f"planted copies found above {result.threshold:g}: {found} of {len(planted)}; "
               f"other pairs above it: {len(above) - found}; common limit M = "
               f"{result.common_limit}, {result.common_fingerprints} common fingerprints")
