@@ -18,6 +18,7 @@ from grader.cli import main
 from grader.similarity import DEFAULT_THRESHOLD, Comparison, default_template, run_similarity
 from grader.similarity.fingerprint import segments_of
 from grader.similarity.normalize import Defined, normalize
+from grader.similarity.report import MAX_WIDTH
 from grader.similarity.sources import MAX_FILE, Source, SubmissionCode, submission_code
 
 from .conftest import FIXTURES, REFERENCE
@@ -264,3 +265,14 @@ def test_zip_submission_is_read_in_memory(tmp_path: Path) -> None:
                                                "two_layer_net.ipynb"]
     assert code.sources[0].parts == (REFERENCE.read_text(),)
     assert "x = 1" in code.sources[1].parts and all("%" not in p for p in code.sources[1].parts)
+
+
+def test_long_lines_are_cut_on_the_page(tmp_path: Path) -> None:
+    long_line = f"BANNER = '{'z' * 5000}'\n"
+    folder = make_class(tmp_path / "subs", {"copier.py": disguise(REFERENCE.read_text())
+                                            + long_line})
+    (folder / "ref.py").write_text(REFERENCE.read_text() + long_line)
+    run_similarity(folder, tmp_path / "out")
+    html = (tmp_path / "out" / "similarity.html").read_text()
+    shown = MAX_WIDTH - len("BANNER = '")
+    assert "z" * shown in html and "z" * (shown + 1) not in html

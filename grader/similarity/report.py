@@ -29,6 +29,8 @@ SHOWN = 50
 """At most this many pairs get their code shown side by side."""
 MAX_LINES = 3000
 """Lines of one file shown at most (a longer file is cut, with a note)."""
+MAX_WIDTH = 400
+"""Characters of one line shown at most (student text is capped like any other)."""
 
 
 @dataclass(frozen=True)
@@ -172,7 +174,7 @@ def _blocks(code: SubmissionCode, prints: Fingerprints,
         source = code.sources[s]
         title = source.label if len(source.parts) == 1 else f"{source.label}, code cell {p + 1}"
         text = source.parts[p].splitlines()
-        blocks.append(CodeBlock(title, tuple(CodeLine(n, line, n in lines) for n, line
-                                             in enumerate(text[:MAX_LINES], start=1)),
-                                len(text) > MAX_LINES))
+        shown = tuple(CodeLine(n, line[:MAX_WIDTH] + ("…" if len(line) > MAX_WIDTH else ""),
+                               n in lines) for n, line in enumerate(text[:MAX_LINES], start=1))
+        blocks.append(CodeBlock(title, shown, len(text) > MAX_LINES))
     return tuple(blocks)
