@@ -19,10 +19,17 @@ _FIXED = set(dir(builtins)) | {"self", "np", "numpy"}
 
 
 def rename_identifiers(source: str, seed: int = 0) -> str:
-    """Every name the author chose gets another name (methods keep theirs: callers use them)."""
+    """Every other name the author chose gets another name."""
     tree = ast.parse(source)
-    methods = {m.name for c in ast.walk(tree) if isinstance(c, ast.ClassDef)
-               for m in c.body if isinstance(m, ast.FunctionDef)}
+    method_nodes = [m for c in ast.walk(tree) if isinstance(c, ast.ClassDef)
+                    for m in c.body if isinstance(m, ast.FunctionDef)]
+    # Methods and their arguments keep their names: callers use them (``loss(X, y=y)``).
+    methods = {m.name for m in method_nodes}
+    methods |= {a.arg for m in method_nodes for a in m.args.args + m.args.kwonlyargs}
+    methods |= {k.arg for k in ast.walk(tree) if isinstance(k, ast.keyword) and k.arg}
+    imported = {part for n in ast.walk(tree) if isinstance(n, (ast.Import, ast.ImportFrom))
+                for name in [getattr(n, "module", None) or "", *(a.name for a in n.names),
+                             *(a.asname or "" for a in n.names)] for part in name.split(".")}
     rng = random.Random(seed)
     mapping: dict[str, str] = {}
     out = []
@@ -30,7 +37,7 @@ def rename_identifiers(source: str, seed: int = 0) -> str:
     for tok in tokenize.generate_tokens(io.StringIO(source).readline):
         text = tok.string
         if (tok.type == tokenize.NAME and not keyword.iskeyword(text) and text not in _FIXED
-                and previous not in (".", "class") and text not in methods):
+                and previous not in (".", "class") and text not in methods | imported):
             if text not in mapping:
                 mapping[text] = f"{rng.choice(['tmp', 'val', 'arr', 'm', 'res'])}_{len(mapping)}"
             text = mapping[text]

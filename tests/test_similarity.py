@@ -276,3 +276,25 @@ def test_long_lines_are_cut_on_the_page(tmp_path: Path) -> None:
     html = (tmp_path / "out" / "similarity.html").read_text()
     shown = MAX_WIDTH - len("BANNER = '")
     assert "z" * shown in html and "z" * (shown + 1) not in html
+
+
+@pytest.mark.parametrize("path", [REFERENCE, *INDEPENDENT], ids=lambda p: p.stem)
+def test_disguised_copies_still_work(path: Path) -> None:
+    """The disguises keep the code a working solution: a copy, not a different program."""
+    import types
+
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(40, 5)), rng.integers(0, 3, 40)
+    outcomes = []
+    for text in (path.read_text(), disguise(path.read_text(), seed=5)):
+        module = types.ModuleType("disguised")
+        exec(compile(text, str(path), "exec"), module.__dict__)  # our own fixture code
+        np.random.seed(1)
+        net = module.TwoLayerNet(5, 4, 3, std=0.5)
+        np.random.seed(2)
+        history = net.train(X, y, X, y, num_iters=20, batch_size=10)
+        outcomes.append([net.loss(X, y=y, reg=0.1)[0], *history["loss_history"]])
+    assert text != path.read_text()
+    assert np.allclose(outcomes[0], outcomes[1])
