@@ -22,15 +22,16 @@ import click  # noqa: E402
 
 from . import api  # noqa: E402
 from .errors import GraderError
+from .resources import examples
 from .results import SubmissionResult
 
 F = TypeVar("F", bound=Callable[..., Any])
-EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "submissions"
+EXAMPLES = examples()
 
 
 def _common(fn: F) -> F:
     fn = click.option("--rubric", type=click.Path(dir_okay=False, path_type=Path),
-                      help="Rubric file (default: the shipped two_layer_net rubric).")(fn)
+                      help="Rubric file, or a shipped assignment's name (default: two_layer_net).")(fn)
     fn = click.option("--data", "data", metavar="SPEC",
                       help="Data set: 'embedded' (default) or 'cifar10:PATH'.")(fn)
     fn = click.option("--isolation", type=click.Choice(["auto", "bwrap", "none"]),

@@ -30,10 +30,11 @@ Variant = Literal["template", "reference"]
 Kind = Literal["markdown", "code"]
 
 ROOT = Path(__file__).resolve().parent.parent
+PACK = ROOT / "grader" / "assignments" / "two_layer_net"
 NOTEBOOK_NAME = "two_layer_net.ipynb"
 OUTPUTS: dict[Variant, Path] = {
-    "template": ROOT / "student_template" / NOTEBOOK_NAME,
-    "reference": ROOT / "reference" / NOTEBOOK_NAME,
+    "template": PACK / "student_template" / NOTEBOOK_NAME,
+    "reference": PACK / "reference" / NOTEBOOK_NAME,
 }
 
 

@@ -13,7 +13,12 @@ from grader.session import Session
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures"
 SUBMISSIONS = FIXTURES / "submissions"
-REFERENCE = ROOT / "reference" / "neural_net.py"
+PACK = ROOT / "grader" / "assignments" / "two_layer_net"
+RUBRIC_PATH = PACK / "rubric.toml"
+REFERENCE = PACK / "reference" / "neural_net.py"
+REFERENCE_NOTEBOOK = PACK / "reference" / "two_layer_net.ipynb"
+TEMPLATE = PACK / "student_template"
+EXAMPLES = PACK / "examples"
 
 
 @pytest.fixture(scope="session")
@@ -29,8 +34,8 @@ def session(rubric: Rubric) -> Iterator[Session]:
 
 def write_rubric(tmp: Path, extra: str = "", replace: dict[str, str] | None = None) -> Path:
     """A copy of the shipped rubric with text replaced or appended, reference made absolute."""
-    text = (ROOT / "rubrics" / "two_layer_net.toml").read_text(encoding="utf-8")
-    text = text.replace('reference = "../reference/neural_net.py"', f'reference = "{REFERENCE}"')
+    text = RUBRIC_PATH.read_text(encoding="utf-8")
+    text = text.replace('reference = "reference/neural_net.py"', f'reference = "{REFERENCE}"')
     for old, new in (replace or {}).items():
         assert old in text, old
         text = text.replace(old, new)
