@@ -1,4 +1,5 @@
-"""Shared fixtures: the shipped rubric, one grading session per test module."""
+"""Shared fixtures: the shipped rubric, one grading session per test module, and the
+builds (release folder, student and instructor wheels in fresh venvs), made once per run."""
 
 from __future__ import annotations
 
@@ -7,8 +8,11 @@ from typing import Iterator
 
 import pytest
 
+from grader.release import Release, release
 from grader.rubric import Rubric, load_rubric
 from grader.session import Session
+
+from .venvs import build_instructor_wheel, fresh_venv
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures"
@@ -30,6 +34,29 @@ def rubric() -> Rubric:
 def session(rubric: Rubric) -> Iterator[Session]:
     with Session(rubric) as s:
         yield s
+
+
+@pytest.fixture(scope="session")
+def released(tmp_path_factory: pytest.TempPathFactory) -> Release:
+    """``grader release`` of the shipped pack: starter, self-check bundle, student wheel."""
+    return release(tmp_path_factory.mktemp("release") / "out")
+
+
+@pytest.fixture(scope="session")
+def student_bin(released: Release, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The ``bin`` folder of a fresh venv holding the student wheel."""
+    return fresh_venv(tmp_path_factory.mktemp("student") / "venv", released.wheel)
+
+
+@pytest.fixture(scope="session")
+def instructor_wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_instructor_wheel(ROOT, tmp_path_factory.mktemp("wheel"))
+
+
+@pytest.fixture(scope="session")
+def instructor_bin(instructor_wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The ``bin`` folder of a fresh venv holding the instructor wheel."""
+    return fresh_venv(tmp_path_factory.mktemp("instructor") / "venv", instructor_wheel)
 
 
 def write_rubric(tmp: Path, extra: str = "", replace: dict[str, str] | None = None) -> Path:
