@@ -41,11 +41,14 @@ def pack_dir(name: str = DEFAULT_ASSIGNMENT) -> Path:
 def rubric_path(rubric: str | Path | None = None) -> Path:
     """The rubric file meant by ``rubric``: a path to a file, or an assignment name.
 
-    None means the default assignment. A name that is neither an existing
+    None means the default assignment (or the only one shipped). A name that is neither an existing
     file nor a shipped assignment raises :class:`RubricError`.
     """
     if rubric is None:
-        return pack_dir() / RUBRIC_FILE
+        names = pack_names()
+        # A student build ships one pack, which need not be the default one.
+        default = names[0] if len(names) == 1 else DEFAULT_ASSIGNMENT
+        return pack_dir(default) / RUBRIC_FILE
     path = Path(rubric)
     if path.is_file():
         return path

@@ -38,12 +38,20 @@ def fresh_venv(path: Path, wheel: Path) -> Path:
         if item.name.startswith(_NOT_DEPENDENCIES):
             continue
         if item.is_dir():
-            shutil.copytree(item, purelib / item.name, copy_function=os.link, symlinks=True)
+            shutil.copytree(item, purelib / item.name, copy_function=_link, symlinks=True)
         else:
-            os.link(item, purelib / item.name)
+            _link(item, purelib / item.name)
     subprocess.run([str(python), "-m", "pip", "install", "--quiet", "--no-index", "--no-deps",
                     "--disable-pip-version-check", str(wheel)], check=True)
     return path / "bin"
+
+
+def _link(source: str | Path, target: str | Path) -> None:
+    """A hard link (instant); a copy when the venv is on another file system."""
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copy2(source, target)
 
 
 def installed_package(bin_dir: Path) -> Path:
