@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import subprocess
 import tomllib
 import zipfile
@@ -19,14 +20,14 @@ from grader.api import grade
 from grader.errors import ReleaseError
 from grader.probe import build_plan
 from grader.reference import load_reference
-from grader.release import Release
+from grader.release import Release, release
 from grader.release.bundle import INSTRUCTOR_ONLY
 from grader.release.markers import split_source
 from grader.release.starter import solution_lines
 from grader.requests import PROBE_OF_CHECK
 from grader.rubric import Rubric
 
-from .conftest import PACK, REFERENCE, REFERENCE_NOTEBOOK, SUBMISSIONS, TEMPLATE
+from .conftest import PACK, REFERENCE, REFERENCE_NOTEBOOK, SUBMISSIONS, TEMPLATE, write_rubric
 from .venvs import installed_package
 
 MIN_LINE = 8
@@ -54,6 +55,19 @@ def test_markers_split_solution_from_starter() -> None:
 def test_malformed_markers_are_reported(text: str) -> None:
     with pytest.raises(ReleaseError):
         split_source(text, "bad.py")
+
+
+def test_release_refuses_a_reference_that_fails_its_checks(tmp_path: Path) -> None:
+    pack = tmp_path / "two_layer_net"
+    shutil.copytree(PACK, pack, ignore=shutil.ignore_patterns("__pycache__", "examples"))
+    reference = pack / "reference" / "neural_net.py"
+    text = reference.read_text(encoding="utf-8")
+    assert "dscores /= N\n" in text
+    reference.write_text(text.replace("dscores /= N\n", "dscores /= 2 * N\n"), encoding="utf-8")
+    with pytest.raises(ReleaseError, match=r"fails its own visible checks \(train\)"):
+        release(tmp_path / "out", rubric=pack / "rubric.toml")
+    with pytest.raises(ReleaseError, match="not the rubric of an assignment pack"):
+        release(tmp_path / "out2", rubric=write_rubric(tmp_path))
 
 
 def _tree(folder: Path) -> dict[str, bytes]:

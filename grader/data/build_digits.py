@@ -30,7 +30,8 @@ import numpy as np
 
 HERE = Path(__file__).resolve().parent
 OUTPUT = HERE / "digits.npz"
-STUDENT_COPY = HERE.parent / "assignments" / "two_layer_net" / "student_template" / "cs231n" / "datasets" / "digits.npz"
+STUDENT_COPY = (HERE.parent / "assignments" / "two_layer_net" / "student_template" / "cs231n"
+                / "datasets" / "digits.npz")
 NUM_SAMPLES = 1797
 NUM_PIXELS = 64
 SHUFFLE_SEED = 0
