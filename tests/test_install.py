@@ -8,13 +8,14 @@ import os
 import shutil
 import subprocess
 import sys
+import tarfile
 import zipfile
 from pathlib import Path
 
 from grader.cli import NO_BWRAP
 
 from .conftest import ROOT, SUBMISSIONS
-from .venvs import installed_package
+from .venvs import build_instructor_wheel, installed_package
 
 
 def run(bin_dir: Path, *args: str, cwd: Path, env: dict[str, str] | None = None
@@ -31,6 +32,22 @@ def test_wheel_ships_every_pack_file_and_no_cache(instructor_wheel: Path) -> Non
     assert shipped <= names
     assert "grader/py.typed" in names and "grader/data/digits.npz" in names
     assert not [n for n in names if "__pycache__" in n or n.endswith(".pyc")]
+
+
+def test_sdist_builds_the_same_wheel(instructor_wheel: Path, tmp_path: Path) -> None:
+    sdist = subprocess.run(
+        [sys.executable, "-c", "import sys; from setuptools import build_meta; "
+         "print(build_meta.build_sdist(sys.argv[1]))", str(tmp_path / "sdist")],
+        capture_output=True, text=True, cwd=ROOT, check=True).stdout.split()[-1]
+    shutil.rmtree(ROOT / "grader.egg-info", ignore_errors=True)
+    with tarfile.open(tmp_path / "sdist" / sdist) as archive:
+        archive.extractall(tmp_path / "src", filter="data")
+    (source,) = (tmp_path / "src").iterdir()
+    from_sdist = build_instructor_wheel(source, tmp_path)
+
+    def contents(wheel: Path) -> set[str]:
+        return {n for n in zipfile.ZipFile(wheel).namelist() if ".dist-info/" not in n}
+    assert contents(from_sdist) == contents(instructor_wheel)
 
 
 def test_installed_grader_checks_grades_and_demos_from_any_folder(
