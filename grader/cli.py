@@ -119,7 +119,8 @@ def release(out: Path, rubric: Path | None, isolation: str) -> None:
     """Write the starter, the self-check bundle and the student wheel (no solution in them)."""
     from .release import release as write_release
 
-    done = _guard(lambda: write_release(out, rubric=rubric, isolation=isolation))
+    done = _guard(lambda: write_release(out, rubric=rubric,
+                                        isolation=isolation))  # type: ignore[arg-type]
     click.echo(f"Starter:          {done.starter}")
     click.echo(f"Self-check:       {done.bundle}")
     click.echo(f"Student wheel:    {done.wheel}")

@@ -93,6 +93,8 @@ def test_student_wheel_self_checks_offline(student_bin: Path, tmp_path: Path) ->
          "checks=['scores']); print(r.passed, [c.id for c in r.checks])"],
         capture_output=True, text=True, cwd=tmp_path)
     assert notebook.stdout.split() == ["True", "['scores']"], notebook.stderr
+    refused = run(student_bin, "release", "--out", "rel", cwd=tmp_path)
+    assert refused.returncode == 2 and "no reference to release from" in refused.stderr
 
 
 def test_grading_without_bubblewrap_says_so_once(tmp_path: Path) -> None:

@@ -18,6 +18,7 @@ from pathlib import Path
 from ..errors import ReleaseError
 from ..resources import RUBRIC_FILE
 from ..rubric import Rubric, load_rubric
+from ..sandbox import Isolation
 
 __all__ = ["Release", "release"]
 
@@ -35,10 +36,11 @@ class Release:
 
 
 def release(out: str | Path, *, rubric: Rubric | str | Path | None = None,
-            isolation: str = "auto") -> Release:
+            isolation: Isolation = "auto") -> Release:
     """Write the starter, the self-check bundle and the student wheel into ``out``."""
     from importlib import resources
 
+    from ..reference import is_recorded
     from .bundle import write_bundle
     from .starter import write_starter
     from .wheel import build_wheel, student_files
@@ -48,6 +50,8 @@ def release(out: str | Path, *, rubric: Rubric | str | Path | None = None,
     if rubric.path.name != RUBRIC_FILE or not (pack / "student_template").is_dir():
         raise ReleaseError(f"{rubric.path}: not the rubric of an assignment pack "
                            "(a folder with rubric.toml, reference/ and student_template/)")
+    if is_recorded(rubric):
+        raise ReleaseError(f"{rubric.path}: a student build has no reference to release from")
     out = Path(out)
     if out.exists() and any(out.iterdir()):
         raise ReleaseError(f"{out}: the release folder must be new or empty")

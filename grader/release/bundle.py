@@ -19,6 +19,7 @@ from typing import Any, Mapping
 
 from ..errors import ReleaseError
 from ..rubric import Rubric, load_rubric
+from ..sandbox import Isolation
 
 BUNDLE_FILE = "selfcheck.npz"
 INSTRUCTOR_ONLY = ("best_net",)
@@ -61,7 +62,7 @@ def _value(value: Any) -> str:
     raise ReleaseError(f"rubric value {value!r} cannot be written back")
 
 
-def write_bundle(rubric: Rubric, folder: Path, *, isolation: str = "auto") -> Path:
+def write_bundle(rubric: Rubric, folder: Path, *, isolation: Isolation = "auto") -> Path:
     """Write ``rubric.toml`` and ``selfcheck.npz`` into ``folder``; return the folder."""
     import numpy as np
 
@@ -77,7 +78,7 @@ def write_bundle(rubric: Rubric, folder: Path, *, isolation: str = "auto") -> Pa
                                encoding="utf-8")
     try:
         public = load_rubric(recorder_rubric)
-        with recording(public) as table, Session(public, isolation=isolation) as session:  # type: ignore[arg-type]
+        with recording(public) as table, Session(public, isolation=isolation) as session:
             result = grade_submission(public.reference, session)
     finally:
         recorder_rubric.unlink()
