@@ -7,6 +7,7 @@ import json
 import re
 import shutil
 import subprocess
+import sys
 import tomllib
 import zipfile
 from concurrent.futures import ThreadPoolExecutor
@@ -27,7 +28,8 @@ from grader.release.starter import solution_lines
 from grader.requests import PROBE_OF_CHECK
 from grader.rubric import Rubric
 
-from .conftest import PACK, REFERENCE, REFERENCE_NOTEBOOK, SUBMISSIONS, TEMPLATE, write_rubric
+from .conftest import (PACK, REFERENCE, REFERENCE_NOTEBOOK, ROOT, SUBMISSIONS, TEMPLATE,
+                       write_rubric)
 from .venvs import installed_package
 
 MIN_LINE = 8
@@ -55,6 +57,13 @@ def test_markers_split_solution_from_starter() -> None:
 def test_malformed_markers_are_reported(text: str) -> None:
     with pytest.raises(ReleaseError):
         split_source(text, "bad.py")
+
+
+def test_reference_notebook_is_built_from_its_cells() -> None:
+    script = ROOT / "notebooks" / "build_notebooks.py"
+    proc = subprocess.run([sys.executable, str(script), "--check"], capture_output=True,
+                          text=True, cwd=ROOT)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
 def test_release_refuses_a_reference_that_fails_its_checks(tmp_path: Path) -> None:
