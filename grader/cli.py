@@ -22,11 +22,10 @@ import click  # noqa: E402
 
 from . import api  # noqa: E402
 from .errors import GraderError
-from .resources import examples
+from .resources import rubric_path
 from .results import SubmissionResult
 
 F = TypeVar("F", bound=Callable[..., Any])
-EXAMPLES = examples()
 NO_BWRAP = "student code is isolated by resource limits only: install bubblewrap"
 logger = logging.getLogger("grader")
 
@@ -103,7 +102,8 @@ def report(out: Path, student_view: bool) -> None:
 def demo(out: Path, jobs: int, rubric: Path | None, data: str | None, isolation: str) -> None:
     """Grade the example submissions on the embedded data and show where the report is."""
     _warn_isolation(isolation)
-    results = _grade_with_progress(EXAMPLES, out, jobs, rubric, data, isolation)
+    examples = _guard(lambda: rubric_path(rubric)).parent / "examples"  # the pack's own
+    results = _grade_with_progress(examples, out, jobs, rubric, data, isolation)
     _summary(results, out)
 
 
