@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
-.PHONY: install demo test typecheck bench clean
+.PHONY: install demo test typecheck bench clean system-deps
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,7 +19,11 @@ demo: install
 typecheck: install
 	$(PY) -m mypy
 
-test: install typecheck
+# bubblewrap and chromium: installed when missing (as root with apt), else a clear stop.
+system-deps:
+	scripts/system-deps.sh
+
+test: system-deps install typecheck
 	$(PY) -m pytest
 
 bench: install

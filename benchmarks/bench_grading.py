@@ -5,7 +5,7 @@
 
 Measures (see benchmarks/README.md):
 
-1. ``grader check reference/neural_net.py``: wall time of the whole CLI run,
+1. ``grader check grader/assignments/two_layer_net/reference/neural_net.py``: wall time of the whole CLI run,
    after a warm-up; also with ``--isolation none`` (the bubblewrap cost) and
    the floor of any Python tool (``python -c pass``, ``python -c "import numpy"``).
 2. ``grader grade`` on a folder of module submissions (copies of the reference
@@ -36,6 +36,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 BARE = Path(__file__).resolve().parent / "bare_grading.py"
 FIXTURES = ROOT / "tests" / "fixtures" / "submissions"
+REFERENCE = ROOT / "grader" / "assignments" / "two_layer_net" / "reference" / "neural_net.py"
 
 CHECK_TARGET = 0.5
 """Seconds of wall time for ``grader check`` on one module."""
@@ -89,7 +90,7 @@ def summary(times: list[float]) -> dict[str, Any]:
 
 def bench_check(reps: int) -> dict[str, Any]:
     grader = grader_command()
-    target = ["check", "reference/neural_net.py"]
+    target = ["check", str(REFERENCE.relative_to(ROOT))]
     out: dict[str, Any] = {"command": " ".join(Path(grader[0]).name if i == 0 else a
                                               for i, a in enumerate(grader + target))}
     out["auto"] = timed(grader + target, reps, ok=(0, 1))
@@ -109,7 +110,7 @@ def bench_check(reps: int) -> dict[str, Any]:
 # --------------------------------------------------------------------------- #
 
 def module_path(name: str) -> Path:
-    return ROOT / "reference" / "neural_net.py" if name == "reference" else \
+    return REFERENCE if name == "reference" else \
         FIXTURES / name / "neural_net.py"
 
 
@@ -248,8 +249,7 @@ def git_state() -> str | None:
     try:
         head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
                               text=True, cwd=ROOT, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--", "grader", "rubrics",
-                                "reference"], capture_output=True, text=True, cwd=ROOT,
+        dirty = subprocess.run(["git", "status", "--porcelain", "--", "grader"], capture_output=True, text=True, cwd=ROOT,
                                check=True).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return None
@@ -276,7 +276,7 @@ def table(report: dict[str, Any]) -> str:
     check = report.get("check")
     if check:
         for key, label, target in (
-                ("auto", "grader check reference/neural_net.py", f"< {CHECK_TARGET:g} s"),
+                ("auto", "grader check grader/assignments/two_layer_net/reference/neural_net.py", f"< {CHECK_TARGET:g} s"),
                 ("none", "  the same, --isolation none", ""),
                 ("grader_help", "  grader --help (parent start-up)", ""),
                 ("python_numpy", "  python -c 'import numpy'", ""),

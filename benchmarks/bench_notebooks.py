@@ -51,7 +51,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-RUBRIC = ROOT / "rubrics" / "two_layer_net.toml"
+RUBRIC = ROOT / "grader" / "assignments" / "two_layer_net" / "rubric.toml"
 NOTEBOOK = "two_layer_net.ipynb"
 
 NBGRADER_TARGET = 5.0

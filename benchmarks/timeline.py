@@ -1,7 +1,7 @@
 #!/usr/bin/env python
 """Where one grader run spends its time: a timeline of the parent and its child.
 
-    python benchmarks/timeline.py check reference/neural_net.py [grader options]
+    python benchmarks/timeline.py check grader/assignments/two_layer_net/reference/neural_net.py [grader options]
     python benchmarks/timeline.py grade SUBMISSIONS --out DIR [grader options]
 
 Runs the real command line in this process with a few grader functions wrapped

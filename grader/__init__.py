@@ -6,6 +6,7 @@ from .api import check, format_table, grade
 from .errors import (
     DataError,
     GraderError,
+    ReleaseError,
     RubricError,
     SandboxError,
     SandboxTimeout,
@@ -18,6 +19,7 @@ __all__ = [
     "CheckResult",
     "DataError",
     "GraderError",
+    "ReleaseError",
     "Rubric",
     "RubricError",
     "SandboxError",

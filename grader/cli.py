@@ -22,16 +22,18 @@ import click  # noqa: E402
 
 from . import api  # noqa: E402
 from .errors import GraderError
+from .resources import rubric_path
 from .results import SubmissionResult
 from .similarity.compare import DEFAULT_THRESHOLD
 
 F = TypeVar("F", bound=Callable[..., Any])
-EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "submissions"
+NO_BWRAP = "student code is isolated by resource limits only: install bubblewrap"
+logger = logging.getLogger("grader")
 
 
 def _common(fn: F) -> F:
     fn = click.option("--rubric", type=click.Path(dir_okay=False, path_type=Path),
-                      help="Rubric file (default: the shipped two_layer_net rubric).")(fn)
+                      help="Rubric file, or a shipped assignment's name (default: two_layer_net).")(fn)
     fn = click.option("--data", "data", metavar="SPEC",
                       help="Data set: 'embedded' (default) or 'cifar10:PATH'.")(fn)
     fn = click.option("--isolation", type=click.Choice(["auto", "bwrap", "none"]),
@@ -75,6 +77,7 @@ def check(path: Path, checks: tuple[str, ...], as_json: bool, rubric: Path | Non
 def grade(submissions: Path, out: Path, jobs: int, rubric: Path | None, data: str | None,
           isolation: str, no_similarity: bool) -> None:
     """Grade every submission in a folder (each entry: folder, .py or .zip)."""
+    _warn_isolation(isolation)
     results = _grade_with_progress(submissions, out, jobs, rubric, data, isolation)
     _summary(results, out)
     _github(results, summary=False)
@@ -126,8 +129,37 @@ def report(out: Path, student_view: bool) -> None:
 @_common
 def demo(out: Path, jobs: int, rubric: Path | None, data: str | None, isolation: str) -> None:
     """Grade the example submissions on the embedded data and show where the report is."""
-    results = _grade_with_progress(EXAMPLES, out, jobs, rubric, data, isolation)
+    _warn_isolation(isolation)
+    examples = _guard(lambda: rubric_path(rubric)).parent / "examples"  # the pack's own
+    results = _grade_with_progress(examples, out, jobs, rubric, data, isolation)
     _summary(results, out)
+
+
+@main.command()
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True,
+              help="Folder for the release (new or empty).")
+@click.option("--rubric", type=click.Path(dir_okay=False, path_type=Path),
+              help="Rubric file of an assignment pack, or its name (default: two_layer_net).")
+@click.option("--isolation", type=click.Choice(["auto", "bwrap", "none"]),
+              default="auto", show_default=True,
+              help="Sandbox for grading the reference while recording.")
+def release(out: Path, rubric: Path | None, isolation: str) -> None:
+    """Write the starter, the self-check bundle and the student wheel (no solution in them)."""
+    from .release import release as write_release
+
+    done = _guard(lambda: write_release(out, rubric=rubric,
+                                        isolation=isolation))  # type: ignore[arg-type]
+    click.echo(f"Starter:          {done.starter}")
+    click.echo(f"Self-check:       {done.bundle}")
+    click.echo(f"Student wheel:    {done.wheel}")
+
+
+def _warn_isolation(isolation: str) -> None:
+    """One line on stderr when grading would run without bubblewrap."""
+    from .sandbox import bwrap_available
+
+    if isolation == "auto" and not bwrap_available():
+        logger.warning(NO_BWRAP)
 
 
 def _grade_with_progress(submissions: Path, out: Path, jobs: int, rubric: Path | None,

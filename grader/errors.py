@@ -6,6 +6,7 @@
     ├── RubricError (ValueError)        a rubric file is malformed: file, key, reason
     ├── DataError (ValueError)          a data set is missing or not in its expected format
     ├── SubmissionError (ValueError)    a submission cannot be found or unpacked
+    ├── ReleaseError (ValueError)       an assignment pack cannot be released (markers, reference)
     └── SandboxError (RuntimeError)     the sandboxed child could not be run at all
         └── SandboxTimeout (TimeoutError)   a probe ran past its time limit
 
@@ -37,6 +38,11 @@ class DataError(GraderError, ValueError):
 
 class SubmissionError(GraderError, ValueError):
     """A submission cannot be found, unpacked or read."""
+
+
+class ReleaseError(GraderError, ValueError):
+    """An assignment pack cannot be released: malformed solution markers, or a
+    reference that fails its own visible checks."""
 
 
 class SandboxError(GraderError, RuntimeError):

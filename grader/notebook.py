@@ -19,9 +19,10 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from .limits import Limits
+from .resources import student_template
 from .sandbox import Child, ChildConfig, ProbeRequest
 
-COURSE_FILES = Path(__file__).resolve().parent.parent / "student_template" / "cs231n"
+COURSE_FILES = student_template() / "cs231n"
 EMBEDDED_DATA = Path(__file__).resolve().parent / "data" / "digits.npz"
 _SHELL = re.compile(r"^\s*(!|%%?(sx|system|bash|sh|script|sudo)\b)|get_ipython\(\)\.system")
 _CLAIM = re.compile(r"\b(val(?:idation)?|test)[ _]*acc(?:uracy)?\b[^0-9\n]{0,20}?([01](?:\.\d+)?)",

@@ -1,14 +1,23 @@
-"""Load the trusted reference solution in the parent, once per rubric."""
+"""Load the trusted reference solution in the parent, once per rubric.
+
+The reference is a module (instructor build) or a recorded table of its
+answers, ``.npz`` (student build, see :mod:`grader.replay`).
+"""
 
 from __future__ import annotations
 
 import ast
 import importlib.util
 import threading
+from contextlib import contextmanager
 from types import ModuleType
+from typing import TYPE_CHECKING, Iterator
 
 from .errors import RubricError
 from .rubric import Rubric
+
+if TYPE_CHECKING:
+    import numpy as np
 
 _cache: dict[tuple[str, float], ModuleType] = {}
 _lock = threading.Lock()
@@ -23,7 +32,34 @@ def load_reference(rubric: Rubric) -> ModuleType:
         return _cache[key]
 
 
+def is_recorded(rubric: Rubric) -> bool:
+    """Whether the rubric's reference is a recorded table (the student build)."""
+    return rubric.reference.suffix == ".npz"
+
+
+@contextmanager
+def recording(rubric: Rubric) -> Iterator[dict[str, np.ndarray]]:
+    """While open, the checks' questions to the reference and its answers are stored
+    in the yielded table (see :func:`grader.replay.recording_module`)."""
+    from .replay import recording_module
+
+    real = load_reference(rubric)
+    key = (str(rubric.reference), rubric.reg_scale)
+    table: dict[str, np.ndarray] = {}
+    with _lock:
+        _cache[key] = recording_module(real, table)
+    try:
+        yield table
+    finally:
+        with _lock:
+            _cache[key] = real
+
+
 def _load(rubric: Rubric, name: str) -> ModuleType:
+    if is_recorded(rubric):
+        from .replay import replay_module
+
+        return replay_module(rubric.reference)
     spec = importlib.util.spec_from_file_location(name, rubric.reference)
     if spec is None or spec.loader is None:
         raise RubricError(str(rubric.path), "assignment.reference", "cannot be imported")
@@ -44,8 +80,13 @@ def stand_in_source(rubric: Rubric) -> str:
 
     This is all the train probe's child receives: a student's ``train`` can
     call the reference loss (that is the point) but finds no reference
-    ``train`` to call instead of writing its own.
+    ``train`` to call instead of writing its own. In the student build, where
+    the reference does not ship, a quadratic bowl stands in instead.
     """
+    if is_recorded(rubric):
+        from .replay import STAND_IN_SOURCE
+
+        return STAND_IN_SOURCE
     tree = ast.parse(rubric.reference.read_text(encoding="utf-8"))
     for node in tree.body:
         if isinstance(node, ast.ClassDef) and node.name == "TwoLayerNet":

@@ -2,7 +2,7 @@
 
 The rubric says what is checked, for how many points, with which tolerance,
 whether students see it, how long it may run, and the data-set specific
-settings of the accuracy check. ``rubrics/README.md`` documents the format.
+settings of the accuracy check. ``docs/rubrics.md`` documents the format.
 A malformed rubric raises :class:`~grader.errors.RubricError` naming the file,
 the key and the reason.
 """
@@ -17,6 +17,7 @@ from typing import Any, Mapping
 
 from .errors import RubricError
 from .limits import Limits
+from .resources import rubric_path
 
 CHECK_IDS = (
     "init", "scores", "loss", "grad_W1", "grad_b1", "grad_W2", "grad_b2",
@@ -129,13 +130,13 @@ class Rubric:
         return any(c.id == check_id for c in self.checks)
 
 
-DEFAULT_RUBRIC = Path(__file__).resolve().parent.parent / "rubrics" / "two_layer_net.toml"
-"""The rubric shipped with the project."""
+DEFAULT_RUBRIC = rubric_path()
+"""The rubric of the default assignment pack (see :mod:`grader.resources`)."""
 
 
 def load_rubric(path: str | Path | None = None) -> Rubric:
-    """Read and validate a rubric file (the shipped one when ``path`` is None)."""
-    path = Path(path) if path is not None else DEFAULT_RUBRIC
+    """Read and validate a rubric: a file, or a shipped assignment's name (None: the default)."""
+    path = rubric_path(path)
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:

@@ -6,7 +6,7 @@
 #
 #     cp gradescope/setup.sh gradescope/run_autograder .
 #     zip -r autograder.zip setup.sh run_autograder pyproject.toml README.md \
-#         grader rubrics reference student_template -x '*/__pycache__/*'
+#         grader -x '*/__pycache__/*'
 #
 # Gradescope unpacks it into /autograder/source. Pick the Ubuntu 24.04 base
 # image (Python 3.12); on 22.04 this script installs Python 3.11, the oldest
@@ -28,6 +28,6 @@ fi
 
 "$PYTHON" -m venv "$VENV"
 "$VENV/bin/python" -m pip install --quiet --upgrade pip
-# Editable, so that the grader finds rubrics/ and reference/ in $SOURCE.
-"$VENV/bin/python" -m pip install --quiet -e "$SOURCE"
+# The assignment packs (rubric, reference, template) ship inside the package.
+"$VENV/bin/python" -m pip install --quiet "$SOURCE"
 "$VENV/bin/grader" --version

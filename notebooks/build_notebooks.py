@@ -1,10 +1,13 @@
-"""Write the student and reference versions of ``two_layer_net.ipynb``.
+"""Write the reference ``two_layer_net.ipynb``, then the student's from it.
 
-Both notebooks come from the single cell list ``CELLS`` below. A ``Shared``
-cell appears identically in both; a ``Solution`` cell has one text for the
-student template (a TODO or an answer placeholder) and another for the
-reference (the worked solution). Cells keep the same id in both notebooks, so
-a cell of a submission can be matched with its reference counterpart.
+The reference notebook comes from the single cell list ``CELLS`` below. A
+``Shared`` cell is the same for everyone; a ``Solution`` cell holds the worked
+solution, and the text the student sees instead (a TODO or an answer
+placeholder) in its metadata, ``{"grader": {"student": ...}}`` (the notebook
+form of the solution markers, see ``grader/release/markers.py``). The student
+template is generated from the reference exactly as ``grader release`` does,
+so the two cannot drift apart. Cells keep the same id in both notebooks, so a
+cell of a submission can be matched with its reference counterpart.
 
 Notebooks are written without outputs and with a ``python3`` kernelspec.
 
@@ -26,14 +29,17 @@ from typing import Literal, cast
 import nbformat
 from nbformat.notebooknode import NotebookNode
 
+from grader.release.markers import split_notebook
+
 Variant = Literal["template", "reference"]
 Kind = Literal["markdown", "code"]
 
 ROOT = Path(__file__).resolve().parent.parent
+PACK = ROOT / "grader" / "assignments" / "two_layer_net"
 NOTEBOOK_NAME = "two_layer_net.ipynb"
 OUTPUTS: dict[Variant, Path] = {
-    "template": ROOT / "student_template" / NOTEBOOK_NAME,
-    "reference": ROOT / "reference" / NOTEBOOK_NAME,
+    "template": PACK / "student_template" / NOTEBOOK_NAME,
+    "reference": PACK / "reference" / NOTEBOOK_NAME,
 }
 
 
@@ -522,7 +528,9 @@ def build(variant: Variant) -> NotebookNode:
             raise ValueError(f"duplicate cell id {cell.id!r}")
         seen.add(cell.id)
         source, tags = cell.render(variant)
-        metadata = {"tags": list(tags)} if tags else {}
+        metadata: dict[str, object] = {"tags": list(tags)} if tags else {}
+        if isinstance(cell, Solution) and variant == "reference":
+            metadata["grader"] = {"student": cell.render("template")[0]}
         new_cell = nbformat.v4.new_code_cell if cell.kind == "code" else nbformat.v4.new_markdown_cell
         nb.cells.append(new_cell(source, id=cell.id, metadata=metadata))  # type: ignore[no-untyped-call]
     nbformat.validate(nb)
@@ -530,8 +538,10 @@ def build(variant: Variant) -> NotebookNode:
 
 
 def render(variant: Variant) -> str:
-    text = cast(str, nbformat.writes(build(variant), version=4))  # type: ignore[no-untyped-call]
-    return text if text.endswith("\n") else text + "\n"
+    """The reference as built from ``CELLS``; the template as generated from the reference."""
+    text = cast(str, nbformat.writes(build("reference"), version=4))  # type: ignore[no-untyped-call]
+    text = text if text.endswith("\n") else text + "\n"
+    return split_notebook(text).starter if variant == "template" else text
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,4 +1,5 @@
-"""Shared fixtures: the shipped rubric, one grading session per test module."""
+"""Shared fixtures: the shipped rubric, one grading session per test module, and the
+builds (release folder, student and instructor wheels in fresh venvs), made once per run."""
 
 from __future__ import annotations
 
@@ -7,13 +8,21 @@ from typing import Iterator
 
 import pytest
 
+from grader.release import Release, release
 from grader.rubric import Rubric, load_rubric
 from grader.session import Session
+
+from .venvs import build_instructor_wheel, fresh_venv
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures"
 SUBMISSIONS = FIXTURES / "submissions"
-REFERENCE = ROOT / "reference" / "neural_net.py"
+PACK = ROOT / "grader" / "assignments" / "two_layer_net"
+RUBRIC_PATH = PACK / "rubric.toml"
+REFERENCE = PACK / "reference" / "neural_net.py"
+REFERENCE_NOTEBOOK = PACK / "reference" / "two_layer_net.ipynb"
+TEMPLATE = PACK / "student_template"
+EXAMPLES = PACK / "examples"
 
 
 @pytest.fixture(scope="session")
@@ -27,10 +36,33 @@ def session(rubric: Rubric) -> Iterator[Session]:
         yield s
 
 
+@pytest.fixture(scope="session")
+def released(tmp_path_factory: pytest.TempPathFactory) -> Release:
+    """``grader release`` of the shipped pack: starter, self-check bundle, student wheel."""
+    return release(tmp_path_factory.mktemp("release") / "out")
+
+
+@pytest.fixture(scope="session")
+def student_bin(released: Release, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The ``bin`` folder of a fresh venv holding the student wheel."""
+    return fresh_venv(tmp_path_factory.mktemp("student") / "venv", released.wheel)
+
+
+@pytest.fixture(scope="session")
+def instructor_wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_instructor_wheel(ROOT, tmp_path_factory.mktemp("wheel"))
+
+
+@pytest.fixture(scope="session")
+def instructor_bin(instructor_wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The ``bin`` folder of a fresh venv holding the instructor wheel."""
+    return fresh_venv(tmp_path_factory.mktemp("instructor") / "venv", instructor_wheel)
+
+
 def write_rubric(tmp: Path, extra: str = "", replace: dict[str, str] | None = None) -> Path:
     """A copy of the shipped rubric with text replaced or appended, reference made absolute."""
-    text = (ROOT / "rubrics" / "two_layer_net.toml").read_text(encoding="utf-8")
-    text = text.replace('reference = "../reference/neural_net.py"', f'reference = "{REFERENCE}"')
+    text = RUBRIC_PATH.read_text(encoding="utf-8")
+    text = text.replace('reference = "reference/neural_net.py"', f'reference = "{REFERENCE}"')
     for old, new in (replace or {}).items():
         assert old in text, old
         text = text.replace(old, new)

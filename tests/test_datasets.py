@@ -20,11 +20,13 @@ from grader import datasets
 from grader.datasets import Dataset, RestrictedUnpickler, load_cifar10, load_dataset, load_embedded
 from grader.errors import DataError
 
+from .conftest import TEMPLATE
+
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 TINY_PARENT = FIXTURES / "cifar10_tiny"
 TINY = TINY_PARENT / "cifar-10-batches-py"
-STUDENT_DIGITS = REPO / "student_template" / "cs231n" / "datasets" / "digits.npz"
+STUDENT_DIGITS = TEMPLATE / "cs231n" / "datasets" / "digits.npz"
 
 # The fixture holds 5 x 12 training rows and 12 test rows.
 TINY_SPLIT = {"num_training": 50, "num_validation": 10, "num_test": 12}

@@ -17,7 +17,7 @@ from grader.results import SubmissionResult
 from grader.rubric import load_rubric
 from grader.session import Session
 
-from .conftest import FIXTURES, REFERENCE, ROOT, write_rubric
+from .conftest import FIXTURES, REFERENCE, REFERENCE_NOTEBOOK, TEMPLATE, write_rubric
 
 NOTEBOOKS = FIXTURES / "notebooks"
 MODULE_CHECKS = {"init", "scores", "loss", "grad_W1", "grad_b1", "grad_W2", "grad_b2",
@@ -112,11 +112,11 @@ def test_unsupported_printed_accuracy_is_flagged(graded: dict[str, SubmissionRes
 def test_reference_notebook_full_marks_and_template_zero(tmp_path: Path) -> None:
     ref = tmp_path / "ref"
     (ref / "cs231n" / "classifiers").mkdir(parents=True)
-    shutil.copyfile(ROOT / "reference" / "two_layer_net.ipynb", ref / "two_layer_net.ipynb")
+    shutil.copyfile(REFERENCE_NOTEBOOK, ref / "two_layer_net.ipynb")
     shutil.copyfile(REFERENCE, ref / "cs231n" / "classifiers" / "neural_net.py")
     with Session(load_rubric()) as session:
         reference = grade_submission(ref, session, artifacts=tmp_path / "artifacts")
-        template = grade_submission(ROOT / "student_template", session)
+        template = grade_submission(TEMPLATE, session)
     assert reference.score == reference.max_score == 120, reference.dumps()
     assert (tmp_path / "artifacts" / "executed.ipynb").exists()
     assert len(list((tmp_path / "artifacts" / "figures").glob("*.png"))) >= 3

@@ -10,7 +10,7 @@ import pytest
 from grader.errors import RubricError
 from grader.rubric import CHECK_IDS, load_rubric
 
-from .conftest import write_rubric
+from .conftest import REFERENCE, RUBRIC_PATH, write_rubric
 
 
 def test_shipped_rubric_has_every_check_and_120_points() -> None:
@@ -70,3 +70,11 @@ def test_missing_reference_file_is_reported(tmp_path: Path) -> None:
     with pytest.raises(RubricError) as info:
         load_rubric(path)
     assert info.value.key == "assignment.reference"
+
+
+def test_rubric_by_assignment_name() -> None:
+    by_name = load_rubric("two_layer_net")
+    assert by_name.path == RUBRIC_PATH.resolve() == load_rubric().path
+    assert by_name.reference == REFERENCE.resolve()
+    with pytest.raises(RubricError, match="not a shipped assignment"):
+        load_rubric("no_such_assignment")

@@ -30,10 +30,10 @@ from grader.rubric import Rubric, load_rubric
 from grader.sandbox import Child, Isolation, ProbeOutcome
 from grader.session import Session
 
-from .conftest import REFERENCE, ROOT
+from .conftest import REFERENCE, ROOT, RUBRIC_PATH
 
 HOSTILE = ROOT / "tests" / "fixtures" / "hostile"
-SHIPPED_RUBRIC = ROOT / "rubrics" / "two_layer_net.toml"
+SHIPPED_RUBRIC = RUBRIC_PATH
 
 CHECK_WALL, CHECK_CPU = 1.5, 4.0
 """Per-check limits of the rubric copy: wall-clock time runs out first."""

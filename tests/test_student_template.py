@@ -21,8 +21,8 @@ import pytest
 
 from grader.datasets import load_cifar10, load_embedded
 
-REPO = Path(__file__).resolve().parents[1]
-TEMPLATE = REPO / "student_template"
+from .conftest import REFERENCE, TEMPLATE
+
 PACKAGE = TEMPLATE / "cs231n"
 TINY = Path(__file__).resolve().parent / "fixtures" / "cifar10_tiny" / "cifar-10-batches-py"
 FIELDS = ("X_train", "y_train", "X_val", "y_val", "X_test", "y_test")
@@ -109,7 +109,7 @@ def test_skeleton_predict_raises(neural_net: ModuleType) -> None:
 
 
 def test_skeleton_matches_reference_api(neural_net: ModuleType) -> None:
-    spec = importlib.util.spec_from_file_location("_reference_neural_net", REPO / "reference" / "neural_net.py")
+    spec = importlib.util.spec_from_file_location("_reference_neural_net", REFERENCE)
     assert spec is not None and spec.loader is not None
     reference = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(reference)

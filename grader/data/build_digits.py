@@ -10,7 +10,7 @@ row-major order followed by the label. The rows are shuffled once with
 * ``y``: int64, shape (1797,), values 0..9.
 
 The result is written to ``grader/data/digits.npz`` and copied, byte for byte,
-to ``student_template/cs231n/datasets/digits.npz``.
+to ``grader/assignments/two_layer_net/student_template/cs231n/datasets/digits.npz``.
 
 This script is run by hand, never imported by the package::
 
@@ -30,7 +30,8 @@ import numpy as np
 
 HERE = Path(__file__).resolve().parent
 OUTPUT = HERE / "digits.npz"
-STUDENT_COPY = HERE.parents[1] / "student_template" / "cs231n" / "datasets" / "digits.npz"
+STUDENT_COPY = (HERE.parent / "assignments" / "two_layer_net" / "student_template" / "cs231n"
+                / "datasets" / "digits.npz")
 NUM_SAMPLES = 1797
 NUM_PIXELS = 64
 SHUFFLE_SEED = 0

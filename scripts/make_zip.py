@@ -1,10 +1,10 @@
-"""Rebuild ``examples/submissions/erin_template.zip``.
+"""Rebuild the demo submission ``erin_template.zip`` of the two-layer net pack.
 
 Erin handed in the course template without changing it: the zip holds the
 untouched skeleton ``student_template/cs231n/classifiers/neural_net.py`` as
 ``cs231n/classifiers/neural_net.py``. Run from anywhere::
 
-    python examples/make_zip.py
+    python scripts/make_zip.py
 
 Entries get a fixed timestamp and permissions, so the same skeleton always
 gives the same bytes.
@@ -16,8 +16,9 @@ import zipfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-SKELETON = ROOT / "student_template" / "cs231n" / "classifiers" / "neural_net.py"
-OUTPUT = ROOT / "examples" / "submissions" / "erin_template.zip"
+PACK = ROOT / "grader" / "assignments" / "two_layer_net"
+SKELETON = PACK / "student_template" / "cs231n" / "classifiers" / "neural_net.py"
+OUTPUT = PACK / "examples" / "erin_template.zip"
 ARCNAME = "cs231n/classifiers/neural_net.py"
 TIMESTAMP = (2024, 1, 15, 9, 30, 0)
 
