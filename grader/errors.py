@@ -6,6 +6,7 @@
     ├── RubricError (ValueError)        a rubric file is malformed: file, key, reason
     ├── DataError (ValueError)          a data set is missing or not in its expected format
     ├── SubmissionError (ValueError)    a submission cannot be found or unpacked
+    ├── UnsafeOutput (ValueError)       a file a sandbox left behind is not what it must be
     └── SandboxError (RuntimeError)     the sandboxed child could not be run at all
         └── SandboxTimeout (TimeoutError)   a probe ran past its time limit
 
@@ -37,6 +38,15 @@ class DataError(GraderError, ValueError):
 
 class SubmissionError(GraderError, ValueError):
     """A submission cannot be found, unpacked or read."""
+
+
+class UnsafeOutput(GraderError, ValueError):
+    """A file a sandboxed child left behind is refused: a link, a FIFO, too big, malformed."""
+
+    def __init__(self, name: str, reason: str) -> None:
+        self.name = name
+        self.reason = reason
+        super().__init__(f"{name}: {reason}")
 
 
 class SandboxError(GraderError, RuntimeError):

@@ -28,7 +28,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Literal, Mapping, Sequence
 
-from .errors import SandboxError
+from .errors import SandboxError, UnsafeOutput
 from .limits import Limits
 
 logger = logging.getLogger(__name__)
@@ -166,16 +166,15 @@ class Child:
         """Read a probe's output now: what the child writes later cannot change it."""
         if name in self.collected:
             return
-        import numpy as np
+        from . import hostile
 
-        out = self.config.workdir / "out"
+        base = self.config.workdir
         try:
-            with np.load(out / f"{name}.npz", allow_pickle=False) as npz:
-                arrays = {k: npz[k] for k in npz.files}
-            info = json.loads((out / f"{name}.json").read_text("utf-8"))
-            if not isinstance(info, dict):
-                raise ValueError("not a JSON object")
-        except (OSError, ValueError, EOFError) as exc:
+            arrays = hostile.read_npz(base, f"out/{name}.npz")
+            info = hostile.read_json(base, f"out/{name}.json")
+        except FileNotFoundError as exc:
+            self.collected[name] = Collected({}, {}, f"its results are missing ({exc.filename})")
+        except UnsafeOutput as exc:
             self.collected[name] = Collected({}, {}, f"its results could not be read ({exc})")
         else:
             self.collected[name] = Collected(arrays, info)
@@ -191,10 +190,11 @@ class Child:
 
 
 def _import_failed(child: Child) -> bool:
-    info = child.config.workdir / "out" / "import.json"
+    from . import hostile
+
     try:
-        return "error" in json.loads(info.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        return "error" in hostile.read_json(child.config.workdir, "out/import.json")
+    except (OSError, UnsafeOutput):
         return True
 
 

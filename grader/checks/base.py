@@ -36,7 +36,8 @@ class ProbeData:
         return StudentError.from_json(raw) if isinstance(raw, Mapping) else None
 
     def returned(self, case: str, name: str) -> Mapping[str, Any]:
-        value = self.case(case).get("returned", {}).get(name, {})
+        returned = self.case(case).get("returned", {})
+        value = returned.get(name, {}) if isinstance(returned, Mapping) else {}
         return value if isinstance(value, Mapping) else {}
 
 
