@@ -271,10 +271,11 @@ def _read_run(run_dir: Path, outcome: Any, nb: Any, shell: tuple[int, ...]) -> N
 
 def _failure(report: Any, outcome: Any, problems: list[str]) -> Mapping[str, Any] | None:
     """The first failing cell as the run reported it, checked field by field."""
+    if report is None and outcome.state == "done":
+        return {"kind": "refused", "index": None, "ename": "", "evalue":
+                "its run left no readable report" + (f" ({problems[0]})" if problems else "")}
     if report is None:
-        if outcome.state == "done":
-            why = "left no readable report" + (f" ({problems[0]})" if problems else "")
-        elif outcome.state == "timeout":
+        if outcome.state == "timeout":
             why = "ran past the notebook's total time limit"
         else:
             why = f"stopped: {outcome.detail}"

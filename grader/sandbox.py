@@ -30,6 +30,7 @@ from typing import Any, Literal, Mapping, Sequence
 
 from .errors import SandboxError, UnsafeOutput
 from .limits import Limits
+from .pids import PidsGroup
 
 logger = logging.getLogger(__name__)
 
@@ -44,6 +45,10 @@ _BOOTSTRAP = (
     "sys.modules['grader'] = pkg; "
     "from grader.child.{entry} import main; sys.exit(main())"
 )
+_TMP_SHARE, _TMP_MAX = 8, 256 * 2**20
+"""The child's ``/tmp`` (a tmpfs, so memory) takes 1/8 of its memory budget, at most 256 MB."""
+MAX_TASKS = 256
+"""Processes and threads one child may run at once (a fork bomb stops there)."""
 _STARTUP_SECONDS = 30.0
 """Grace for starting Python and between probes, on top of each probe's own limit."""
 
@@ -120,6 +125,7 @@ class Child:
         self.reference_sent = False
         (config.workdir / "out").mkdir(parents=True, exist_ok=True)
         _write_json(config.workdir / "boot.json", self._boot())
+        self.pids = PidsGroup.create(MAX_TASKS) if _mode(config) == "bwrap" else None
         self._run = _Run(self, first=0)
 
     def _boot(self) -> dict[str, Any]:
@@ -129,7 +135,9 @@ class Child:
             "module": str(c.module), "root": str(c.root), "class_name": c.class_name,
             "reg_scale": c.reg_scale,
             "limits": {
-                "memory_bytes": (c.limits.memory_mb or 0) * 2**20,
+                # the private /tmp is memory too: it comes out of the same budget
+                "memory_bytes": max(0, (c.limits.memory_mb or 0) * 2**20 - tmp_bytes(c.limits)),
+                "tasks": MAX_TASKS if _mode(c) == "bwrap" else None,
                 "cpu_seconds": cpu,
                 "file_bytes": 256 * 2**20,
             },
@@ -161,6 +169,8 @@ class Child:
 
     def kill(self) -> None:
         self._run.kill()
+        if self.pids is not None:
+            self.pids.remove()
 
     def collect(self, name: str) -> None:
         """Read a probe's output now: what the child writes later cannot change it."""
@@ -224,6 +234,8 @@ class _Run:
         read_fd, write_fd = os.pipe()
         env = _child_env(write_fd, self.child.config.workdir)
         cmd = _command(self.child.config, self.first)
+        if self.child.pids is not None:
+            cmd = self.child.pids.wrap(cmd)
         try:
             proc = subprocess.Popen(
                 cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
@@ -420,23 +432,48 @@ def _command(config: ChildConfig, first: int) -> list[str]:
     python = [sys.executable, "-s", "-P", "-B", "-u", "-c",
               _BOOTSTRAP.format(package=package, entry=config.entry),
               str(config.workdir), str(first)]
-    mode = config.isolation
-    if mode == "auto":
-        mode = "bwrap" if bwrap_available() else "none"
-    if mode == "none":
+    if _mode(config) == "none":
         return python
     return _bwrap_prefix(config) + python
 
 
+def _mode(config: ChildConfig) -> Isolation:
+    if config.isolation == "auto":
+        return "bwrap" if bwrap_available() else "none"
+    return config.isolation
+
+
+def tmp_bytes(limits: Limits) -> int:
+    """The size of the child's private ``/tmp``: part of its memory budget, not extra."""
+    budget = (limits.memory_mb or 2048) * 2**20
+    return min(_TMP_MAX, budget // _TMP_SHARE)
+
+
 def _bwrap_prefix(config: ChildConfig) -> list[str]:
+    """bubblewrap's arguments: a read-only system, the work folder the only writable
+    place besides a small ``/tmp``.
+
+    bubblewrap creates the folders above each mount point (``/work/...``,
+    ``/tmp/...``) writable; ``--remount-ro /`` seals those on the root, and a
+    tiny tmpfs sealed the same way holds those under ``/tmp``.
+    """
+    ro = [p for p in _system_paths() + [Path(_PACKAGE_PARENT) / "grader", *config.read_only]
+          if p.exists()]
+    rw = [config.workdir, *config.writable]
     args = ["bwrap", "--unshare-all", "--unshare-user", "--uid", "1000", "--gid", "1000",
             "--die-with-parent", "--new-session", "--proc", "/proc", "--dev", "/dev",
-            "--tmpfs", "/tmp"]
-    for path in _system_paths() + [Path(_PACKAGE_PARENT) / "grader", *config.read_only]:
-        if path.exists():
-            args += ["--ro-bind", str(path), str(path)]
-    for path in (config.workdir, *config.writable):
+            "--size", str(tmp_bytes(config.limits)), "--tmpfs", "/tmp"]
+    sealed = sorted({Path("/tmp", p.relative_to("/tmp").parts[0]) for p in ro + rw
+                     if p.is_relative_to("/tmp") and len(p.relative_to("/tmp").parts) > 1}
+                    - set(ro + rw))
+    for folder in sealed:
+        args += ["--size", str(2**20), "--tmpfs", str(folder)]
+    for path in ro:
+        args += ["--ro-bind", str(path), str(path)]
+    for path in rw:
         args += ["--bind", str(path), str(path)]
+    for folder in [Path("/"), *sealed]:
+        args += ["--remount-ro", str(folder)]
     args += ["--chdir", str(config.workdir)]
     return args + ["--"]
 

@@ -21,7 +21,7 @@ _CLAIM_SLACK = 0.02
 
 def judge_notebook_runs(spec: CheckSpec, run: NotebookRun) -> Verdict:
     metrics: dict[str, Any] = {"cells": len(run.cells), "seconds": run.seconds,
-                               "shell_cells_removed": list(run.shell_cells)}
+                               "shell_cells": list(run.shell_cells)}
     if run.problem:
         return failed(run.problem, metrics)
     note = (f" Shell commands in cells {', '.join(map(str, run.shell_cells))} were run inside "
@@ -39,6 +39,9 @@ def judge_notebook_runs(spec: CheckSpec, run: NotebookRun) -> Verdict:
     where = f"cell {index}" if index is not None else "the notebook"
     if failure["kind"] == "timeout":
         return errored(f"{where} did not finish: {failure['evalue']}.{note}", None, metrics)
+    if failure["kind"] == "refused":
+        return errored(f"The notebook could not be graded: {failure['evalue']}.{note}", None,
+                       metrics)
     if failure["kind"] in ("dead", "kernel"):
         return errored(f"The Python kernel died while running {where} ({failure['evalue']})."
                        f"{note}", None, metrics)
