@@ -249,7 +249,7 @@ def _read_run(run_dir: Path, outcome: Any, nb: Any, shell: tuple[int, ...]) -> N
         except FileNotFoundError:
             return None
         except UnsafeOutput as exc:
-            problems.append(f"out/{exc}")
+            problems.append(str(exc))
             return None
 
     report = read(hostile.read_json, "notebook.json", dict, MAX_REPORT) \
