@@ -22,6 +22,7 @@ from typing import Any, Mapping
 from . import hostile
 from .errors import UnsafeOutput
 from .limits import Limits
+from .reference import parse_python
 from .sandbox import Child, ChildConfig, ProbeRequest
 
 COURSE_FILES = Path(__file__).resolve().parent.parent / "student_template" / "cs231n"
@@ -339,7 +340,7 @@ def module_from_notebook(nb_cells: tuple[str, ...], class_name: str, dest: Path)
         code = "\n".join(line for line in source.splitlines()
                          if not line.lstrip().startswith(("%", "!")))
         try:
-            tree = ast.parse(code)
+            tree = parse_python(code)
             kept = [node for node in tree.body if _is_definition(node)]
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             continue  # nested too deep for the parser, or not Python: nothing to keep
