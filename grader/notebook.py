@@ -33,7 +33,7 @@ _SHELL = re.compile(r"get_ipython\(\)\.(system|getoutput)\(|"
                     r"run_line_magic\(['\"](sx|system|sc)['\"]|"
                     r"run_cell_magic\(['\"](bash|sh|script|system|sx|perl|ruby|zsh|sudo)['\"]")
 MAX_REPORT = 1 * 2**20
-"""Bytes of the notebook run's report and of the extraction's findings."""
+"""Bytes of the extraction's findings (``extract.json``)."""
 MAX_EXECUTED = 32 * 2**20
 """Bytes of the executed notebook read back for printed accuracies."""
 _CLAIM = re.compile(r"\b(val(?:idation)?|test)[ _]*acc(?:uracy)?\b[^0-9\n]{0,20}?([01](?:\.\d+)?)",
@@ -237,11 +237,13 @@ def run_notebook(notebook: Path, module: Path | None, workdir: Path, *, settings
                              {"notebook": {}})
     finally:
         child.kill()
-    return _read_run(run_dir, outcomes["notebook"], nb, shell)
+    return _read_run(run_dir, outcomes["notebook"], nb, shell, child.reports.get("notebook"))
 
 
-def _read_run(run_dir: Path, outcome: Any, nb: Any, shell: tuple[int, ...]) -> NotebookRun:
-    """What the run left in ``run_dir/out``, each file read as hostile (see grader.hostile)."""
+def _read_run(run_dir: Path, outcome: Any, nb: Any, shell: tuple[int, ...],
+              report_text: str | None) -> NotebookRun:
+    """The run's report (sent on the status pipe) and what the notebook left in
+    ``run_dir/out``, each file read as hostile (see grader.hostile)."""
     problems: list[str] = []
 
     def read(reader: Any, name: str, *args: Any) -> Any:
@@ -253,8 +255,12 @@ def _read_run(run_dir: Path, outcome: Any, nb: Any, shell: tuple[int, ...]) -> N
             problems.append(str(exc))
             return None
 
-    report = read(hostile.read_json, "notebook.json", dict, MAX_REPORT) \
-        if outcome.state == "done" else None
+    report = None
+    if outcome.state == "done" and report_text is not None:
+        try:
+            report = hostile.parse_json(report_text.encode("utf-8"), "the run's report")
+        except UnsafeOutput as exc:
+            problems.append(str(exc))
     failure = _failure(report, outcome, problems)
     extract = read(hostile.read_json, "extract.json", dict, MAX_REPORT) or {}
     weights = read(hostile.read_npz, "best_net.npz")

@@ -47,6 +47,8 @@ _BOOTSTRAP = (
 )
 _TMP_SHARE, _TMP_MAX = 8, 256 * 2**20
 """The child's ``/tmp`` (a tmpfs, so memory) takes 1/8 of its memory budget, at most 256 MB."""
+_MAX_STATUS_LINE = 4 * 2**20
+"""Bytes of one status line (a report); a longer one is dropped."""
 MAX_TASKS = 256
 """Processes and threads one child may run at once (a fork bomb stops there)."""
 _STARTUP_SECONDS = 30.0
@@ -123,6 +125,8 @@ class Child:
         self.outcomes: dict[str, ProbeOutcome] = {}
         self.collected: dict[str, Collected] = {}
         self.reference_sent = False
+        self.reports: dict[str, str] = {}
+        """What a probe reported on the status pipe (``report <probe> <JSON>``), by probe."""
         (config.workdir / "out").mkdir(parents=True, exist_ok=True)
         _write_json(config.workdir / "boot.json", self._boot())
         self.pids = PidsGroup.create(MAX_TASKS) if _mode(config) == "bwrap" else None
@@ -296,10 +300,16 @@ class _Run:
 
     def _status(self, data: bytes) -> bytes:
         *lines, rest = data.split(b"\n")
+        if len(rest) > _MAX_STATUS_LINE:
+            rest = b""  # no line of the child's is this long: drop it
         for line in lines:
             verb, _, name = line.decode("utf-8", "replace").partition(" ")
             now = time.monotonic()
-            if verb == "begin":
+            if verb == "report":
+                name, _, payload = name.partition(" ")
+                if name == self.current:
+                    self.child.reports.setdefault(name, payload)
+            elif verb == "begin":
                 self.current, self.started = name, now
                 self.deadline = now + self._wall(name)
             elif verb == "end" and name == self.current:

@@ -191,6 +191,7 @@ def test_forged_report_is_not_believed(batch: Batch) -> None:
     text = printed(batch, "forged_report")
     assert "mkdir refused: OSError" in text and "made" not in text
     assert "WROTE" not in text and text.count("write refused:") == 5
+    assert re.search(r"opened 0 of the child's [1-9]\d* descriptors", text)
 
 
 def test_huge_strings_are_capped(batch: Batch) -> None:

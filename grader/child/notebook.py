@@ -42,12 +42,24 @@ def main(argv: list[str] | None = None) -> int:
     if go.readline().strip() != "go":
         return 0
     plan = _read_json(os.path.join(workdir, "plan.json"))
+    _not_dumpable()
     status.write("begin notebook\n")
     report = run_notebook(plan, out)
-    with _fresh(os.path.join(out, "notebook.json")) as f:
-        f.write(json.dumps(report).encode("utf-8"))
+    # On the status pipe, not in a file: the notebook's own processes share this
+    # user and the work folder, and could replace a file before the parent reads it.
+    status.write(f"report notebook {json.dumps(report)}\n")
     status.write("end notebook\n")
     return 0
+
+
+def _not_dumpable() -> None:
+    """Keep the kernel (same user) out of this process: no ptrace, no /proc/PID/fd."""
+    import ctypes
+
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE, 0
+    except (OSError, AttributeError):
+        pass  # not Linux: the sandbox is weaker there anyway
 
 
 def run_notebook(plan: dict[str, Any], out: str) -> dict[str, Any]:
