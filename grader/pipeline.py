@@ -267,7 +267,7 @@ def _probe_data(child: Child, outcome: ProbeOutcome) -> Any:
     if outcome.state != "done" or collected is None:
         return ProbeData(outcome, {}, {})
     if collected.problem:
-        outcome = ProbeOutcome(outcome.id, "crashed", outcome.seconds, outcome.output,
+        outcome = ProbeOutcome(outcome.id, "refused", outcome.seconds, outcome.output,
                                collected.problem)
     return ProbeData(outcome, collected.arrays, collected.info)
 

@@ -35,7 +35,8 @@ from .pids import PidsGroup
 logger = logging.getLogger(__name__)
 
 Isolation = Literal["auto", "bwrap", "none"]
-ProbeState = Literal["done", "timeout", "crashed", "not_run"]
+ProbeState = Literal["done", "timeout", "crashed", "not_run", "refused"]
+"""``refused``: the probe finished, but the files it left were refused (grader.hostile)."""
 
 _PACKAGE_PARENT = str(Path(__file__).resolve().parent.parent)
 # The child imports only grader.child: an empty stand-in for the package keeps

@@ -96,6 +96,9 @@ def probe_failure(data: ProbeData) -> Verdict | None:
     if outcome.state == "crashed":
         return errored("Your code crashed the Python process: " + outcome.detail, None,
                        {"output": outcome.output[-2000:]})
+    if outcome.state == "refused":
+        return errored("The files your code's run left behind were refused, so this check "
+                       f"could not be judged: {outcome.detail}", None)
     if outcome.state == "not_run":
         return errored("Not run: an earlier problem stopped grading before this check.", None)
     raw = data.info.get("probe_error")
