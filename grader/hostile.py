@@ -21,7 +21,9 @@ into a message on the checks that needed that output.
 
 Everything the parent writes goes through :func:`write_new`: into a folder the
 grader created itself, with ``O_CREAT | O_EXCL | O_NOFOLLOW``, never through a
-path inside a submission or a sandbox folder.
+path inside a submission or a sandbox folder. The plan and inputs it hands a
+running child go through :func:`write_into_sandbox`, which removes whatever the
+child put at that name and never writes through it.
 """
 
 from __future__ import annotations
@@ -223,6 +225,35 @@ def write_new(folder: Path, name: str, data: bytes) -> Path:
     try:
         fd = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC,
                      0o644, dir_fd=dir_fd)
+    finally:
+        os.close(dir_fd)
+    with os.fdopen(fd, "wb") as f:
+        f.write(data)
+    return folder / name
+
+
+def write_into_sandbox(folder: Path, name: str, data: bytes) -> Path:
+    """Create ``folder/name`` in a sandbox's work folder, which its child may be writing.
+
+    Whatever the child put at that name (a link to a host file, a FIFO) is
+    removed first, and the file is created with ``O_EXCL | O_NOFOLLOW``: if
+    the child puts something there again in between, the write fails rather
+    than go through it.
+    """
+    if "/" in name or name in ("", ".", ".."):
+        raise UnsafeOutput(name, "not a plain file name")
+    dir_fd = os.open(folder, _DIR_FLAGS)
+    try:
+        try:
+            os.unlink(name, dir_fd=dir_fd)
+        except FileNotFoundError:
+            pass
+        except IsADirectoryError:
+            raise UnsafeOutput(name, "a folder is in the way") from None
+        fd = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC,
+                     0o644, dir_fd=dir_fd)
+    except FileExistsError:
+        raise UnsafeOutput(name, "something was put in the way while it was written") from None
     finally:
         os.close(dir_fd)
     with os.fdopen(fd, "wb") as f:

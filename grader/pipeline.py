@@ -7,6 +7,7 @@ the student's module) overlaps with the parent's own imports.
 
 from __future__ import annotations
 
+import io
 import logging
 import tempfile
 import time
@@ -14,6 +15,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, Mapping
 
+from . import hostile
 from .discover import Submission, load_submission, submission_id
 from .errors import SubmissionError, UnsafeOutput
 from .limits import Limits
@@ -174,8 +176,13 @@ def _judge_module(child: Child, run_dir: Path, session: Session, check_ids: tupl
                          "hyperparameters": data.settings.hyperparameters,
                          "data_dir": str(data.directory)}
     plan = build_plan(rubric, reference, check_ids, accuracy_args)
+    buffer = io.BytesIO()
     # numpy's stub cannot tell that no key is "allow_pickle"
-    np.savez(run_dir / "inputs.npz", **plan.arrays())  # type: ignore[arg-type]
+    np.savez(buffer, **plan.arrays())  # type: ignore[arg-type]
+    try:  # the child is already importing the student's module in run_dir
+        hostile.write_into_sandbox(run_dir, "inputs.npz", buffer.getvalue())
+    except (OSError, UnsafeOutput) as exc:
+        return (), (f"the grader could not hand the inputs to your code ({exc})", None)
     outcomes = child.run({"inputs": str(run_dir / "inputs.npz"), "data_dir": plan.data_dir},
                          {p.kind: p.args for p in plan.probes})
     timing.update({f"probe_{k}": v.seconds for k, v in outcomes.items() if k != "import"})

@@ -499,4 +499,10 @@ def _system_paths() -> list[Path]:
 
 
 def _write_json(path: Path, data: Any) -> None:
-    path.write_text(json.dumps(data), encoding="utf-8")
+    # the child may already be running student code in that folder: see grader.hostile
+    from . import hostile
+
+    try:
+        hostile.write_into_sandbox(path.parent, path.name, json.dumps(data).encode("utf-8"))
+    except (OSError, UnsafeOutput) as exc:
+        raise SandboxError(f"cannot hand {path.name} to the sandboxed child: {exc}") from exc

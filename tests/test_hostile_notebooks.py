@@ -322,6 +322,19 @@ def test_writer_never_writes_through_a_link(tmp_path: Path) -> None:
     assert (tmp_path / "victim").read_text() == "untouched"
 
 
+def test_files_handed_to_a_running_child_replace_what_it_put_there(tmp_path: Path) -> None:
+    (tmp_path / "victim").write_text("untouched")
+    work = tmp_path / "work"
+    work.mkdir()
+    (work / "plan.json").symlink_to(tmp_path / "victim")
+    os.mkfifo(work / "inputs.npz")
+    hostile.write_into_sandbox(work, "plan.json", b"{}")
+    hostile.write_into_sandbox(work, "inputs.npz", b"PK")
+    assert (tmp_path / "victim").read_text() == "untouched"
+    assert (work / "plan.json").read_bytes() == b"{}" and not (work / "plan.json").is_symlink()
+    assert (work / "inputs.npz").read_bytes() == b"PK"
+
+
 def test_results_with_non_finite_numbers_and_huge_strings_serialise() -> None:
     check = CheckResult(id="loss", status="fail", score=0.0, max_score=1.0, visible=True,
                         message="m" * 10_000_000, metrics={"err": math.nan, "big": [1.0] * 10_000,
