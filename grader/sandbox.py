@@ -131,7 +131,12 @@ class Child:
         (config.workdir / "out").mkdir(parents=True, exist_ok=True)
         _write_json(config.workdir / "boot.json", self._boot())
         self.pids = PidsGroup.create(MAX_TASKS) if _mode(config) == "bwrap" else None
-        self._run = _Run(self, first=0)
+        try:
+            self._run = _Run(self, first=0)
+        except BaseException:
+            if self.pids is not None:
+                self.pids.remove()
+            raise
 
     def _boot(self) -> dict[str, Any]:
         c = self.config
