@@ -63,7 +63,7 @@ def _open_dir(base: Path, parts: list[str], rel: str) -> int:
             try:
                 child = os.open(part, _DIR_FLAGS, dir_fd=fd)
             except FileNotFoundError:
-                raise
+                raise  # nothing there: the caller decides whether that is a problem
             except OSError as exc:  # ELOOP (a link), ENOTDIR (a file) ...
                 raise UnsafeOutput(rel, f"{part} is not a plain folder ({exc.strerror})") from None
             os.close(fd)
@@ -119,21 +119,6 @@ def read_bytes(base: Path, rel: str | PurePosixPath, max_bytes: int) -> bytes:
     if size > max_bytes:
         raise UnsafeOutput(str(rel), f"grew past the limit of {max_bytes} bytes while read")
     return b"".join(chunks)
-
-
-def exists(base: Path, rel: str | PurePosixPath) -> bool:
-    """Whether anything (file, link, FIFO ...) is at ``base/rel``, following no link."""
-    try:
-        fd = _open_dir(base, _parts(rel)[:-1], str(rel))
-    except (FileNotFoundError, UnsafeOutput):
-        return False
-    try:
-        os.stat(_parts(rel)[-1], dir_fd=fd, follow_symlinks=False)
-    except FileNotFoundError:
-        return False
-    finally:
-        os.close(fd)
-    return True
 
 
 def _no_constant(name: str) -> Any:

@@ -145,8 +145,9 @@ class Child:
             "module": str(c.module), "root": str(c.root), "class_name": c.class_name,
             "reg_scale": c.reg_scale,
             "limits": {
-                # the private /tmp is memory too: it comes out of the same budget
-                "memory_bytes": max(0, (c.limits.memory_mb or 0) * 2**20 - tmp_bytes(c.limits)),
+                # bubblewrap's private /tmp is memory too: it comes out of the same budget
+                "memory_bytes": max(0, (c.limits.memory_mb or 0) * 2**20 - (
+                    tmp_bytes(c.limits) if c.limits.memory_mb and _mode(c) == "bwrap" else 0)),
                 "tasks": MAX_TASKS if _mode(c) == "bwrap" else None,
                 "cpu_seconds": cpu,
                 "file_bytes": 256 * 2**20,
