@@ -222,6 +222,7 @@ def test_figure_flood_is_capped(batch: Batch) -> None:
 
 def test_garbage_outputs_are_refused_with_reasons(batch: Batch) -> None:
     result = batch.results["garbage_outputs"]
+    assert result.check("notebook_runs").status == "pass"
     runs = result.check("notebook_runs").message
     assert "best_net.npz: not a readable .npz file" in runs
     assert "best_net_predict.npy: not a readable .npy file" in runs

@@ -184,7 +184,10 @@ def _save(nb: Any, out: str) -> None:
     """Write the executed notebook with capped outputs, and its figures as PNG files."""
     import nbformat
 
-    os.makedirs(os.path.join(out, "figures"), exist_ok=True)
+    folder = os.path.join(out, "figures")
+    if os.path.islink(folder) or (os.path.lexists(folder) and not os.path.isdir(folder)):
+        os.unlink(folder)  # whatever the notebook left in the way
+    os.makedirs(folder, exist_ok=True)
     figures = 0
     for index, cell in enumerate(nb.cells):
         for n, output in enumerate(cell.get("outputs", [])):
