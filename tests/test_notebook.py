@@ -81,6 +81,8 @@ def test_dead_kernel_is_reported(graded: dict[str, SubmissionResult]) -> None:
     result = graded["kills_kernel"]
     assert "kernel died" in result.check("notebook_runs").message
     assert result.check("best_net").status == "fail"
+    assert "the Python kernel died before best_net could be read" in \
+        result.check("best_net").message
     assert all(statuses(result)[c] == "pass" for c in MODULE_CHECKS)
 
 
