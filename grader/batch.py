@@ -35,7 +35,10 @@ def grade_batch(submissions: str | Path | Sequence[str | Path], out: Path, sessi
         futures = {pool.submit(_grade_safely, entry, session, out): entry for entry in entries}
         for future in as_completed(futures):
             result = future.result()
-            write_result(out, result)
+            try:
+                write_result(out, result)
+            except Exception:  # one result that cannot be written must not stop the batch
+                logger.exception("could not write the result of %s", result.submission)
             results[result.submission] = result
             if progress is not None:
                 progress(result)

@@ -37,6 +37,8 @@ class Submission:
     """The student's module inside :attr:`root`, if there is one."""
     notebook: Path | None = None
     """The student's notebook inside :attr:`root`, if there is one."""
+    skipped: tuple[str, ...] = ()
+    """Files left out for their size, each with its size and the limit."""
 
 
 def list_submissions(folder: Path) -> list[Path]:
@@ -56,17 +58,28 @@ def load_submission(entry: Path, workdir: Path, module_name: str,
     """Copy ``entry`` into ``workdir/submission`` and find its module and notebook."""
     root = workdir / "submission"
     root.mkdir(parents=True)
+    skipped: list[str] = []
     if entry.is_dir():
-        _copy_tree(entry, root)
+        _copy_tree(entry, root, skipped)
     elif entry.suffix == ".zip":
-        _extract_zip(entry, root)
+        _extract_zip(entry, root, skipped)
     elif entry.suffix in (".py", ".ipynb") and entry.is_file():
         target = module_name if entry.suffix == ".py" else notebook_name
-        shutil.copyfile(entry, root / target)
+        if _fits(target, entry.stat().st_size, skipped):
+            shutil.copyfile(entry, root / target)
     else:
         raise SubmissionError(f"{entry}: not a folder, .py, .ipynb or .zip file")
     return Submission(submission_id(entry), entry, root, _find(root, module_name),
-                      _find(root, notebook_name, any_suffix=".ipynb"))
+                      _find(root, notebook_name, any_suffix=".ipynb"), tuple(skipped))
+
+
+def _fits(name: str, size: int, skipped: list[str]) -> bool:
+    """Whether one file is within the per-file limit; if not, say so in ``skipped``."""
+    if size <= _MAX_FILE:
+        return True
+    skipped.append(f"{name} is {size / 2**20:.1f} MB, over the limit of "
+                   f"{_MAX_FILE >> 20} MB per file")
+    return False
 
 
 def _find(root: Path, name: str, any_suffix: str | None = None) -> Path | None:
@@ -78,7 +91,7 @@ def _find(root: Path, name: str, any_suffix: str | None = None) -> Path | None:
     return min(found, key=lambda p: (len(p.parts), str(p))) if found else None
 
 
-def _copy_tree(source: Path, dest: Path) -> None:
+def _copy_tree(source: Path, dest: Path, skipped: list[str]) -> None:
     total = 0
     for path in sorted(source.rglob("*")):
         rel = path.relative_to(source)
@@ -86,7 +99,7 @@ def _copy_tree(source: Path, dest: Path) -> None:
             continue
         if path.is_dir():
             (dest / rel).mkdir(parents=True, exist_ok=True)
-        elif path.is_file() and path.stat().st_size <= _MAX_FILE:
+        elif path.is_file() and _fits(str(rel), path.stat().st_size, skipped):
             total += path.stat().st_size
             if total > _MAX_TOTAL:
                 raise SubmissionError(f"{source}: more than {_MAX_TOTAL >> 20} MB of files")
@@ -94,7 +107,7 @@ def _copy_tree(source: Path, dest: Path) -> None:
             shutil.copyfile(path, dest / rel)
 
 
-def _extract_zip(source: Path, dest: Path) -> None:
+def _extract_zip(source: Path, dest: Path, skipped: list[str]) -> None:
     """Extract safely: no absolute paths, no ``..``, no links, bounded size."""
     try:
         with zipfile.ZipFile(source) as archive:
@@ -107,8 +120,10 @@ def _extract_zip(source: Path, dest: Path) -> None:
                     raise SubmissionError(f"{source}: unsafe path {info.filename!r} in zip")
                 if stat.S_ISLNK(info.external_attr >> 16):
                     continue
+                if not _fits(info.filename, info.file_size, skipped):
+                    continue
                 total += info.file_size
-                if info.file_size > _MAX_FILE or total > _MAX_TOTAL:
+                if total > _MAX_TOTAL:
                     raise SubmissionError(f"{source}: zip holds more than allowed")
                 target = dest.joinpath(*parts)
                 target.parent.mkdir(parents=True, exist_ok=True)

@@ -7,6 +7,7 @@
     ├── DataError (ValueError)          a data set is missing or not in its expected format
     ├── SubmissionError (ValueError)    a submission cannot be found or unpacked
     ├── ReleaseError (ValueError)       an assignment pack cannot be released (markers, reference)
+    ├── UnsafeOutput (ValueError)       a file a sandbox left behind is not what it must be
     └── SandboxError (RuntimeError)     the sandboxed child could not be run at all
         └── SandboxTimeout (TimeoutError)   a probe ran past its time limit
 
@@ -43,6 +44,15 @@ class SubmissionError(GraderError, ValueError):
 class ReleaseError(GraderError, ValueError):
     """An assignment pack cannot be released: malformed solution markers, or a
     reference that fails its own visible checks."""
+
+
+class UnsafeOutput(GraderError, ValueError):
+    """A file a sandboxed child left behind is refused: a link, a FIFO, too big, malformed."""
+
+    def __init__(self, name: str, reason: str) -> None:
+        self.name = name
+        self.reason = reason
+        super().__init__(f"{name}: {reason}")
 
 
 class SandboxError(GraderError, RuntimeError):

@@ -14,17 +14,29 @@ import ast
 import json
 import re
 import shutil
+import tempfile
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Mapping
 
+from . import hostile
+from .errors import UnsafeOutput
 from .limits import Limits
 from .resources import student_template
+from .reference import parse_python
 from .sandbox import Child, ChildConfig, ProbeRequest
 
 COURSE_FILES = student_template() / "cs231n"
 EMBEDDED_DATA = Path(__file__).resolve().parent / "data" / "digits.npz"
-_SHELL = re.compile(r"^\s*(!|%%?(sx|system|bash|sh|script|sudo)\b)|get_ipython\(\)\.system")
+# IPython's own rewriting of a cell turns every shell form (``!cmd``, ``x = !cmd``,
+# ``%sx``, ``%system``, ``%%bash``, ``%%script sh`` ...) into one of these calls.
+_SHELL = re.compile(r"get_ipython\(\)\.(system|getoutput)\(|"
+                    r"run_line_magic\(['\"](sx|system|sc)['\"]|"
+                    r"run_cell_magic\(['\"](bash|sh|script|system|sx|perl|ruby|zsh|sudo)['\"]")
+MAX_REPORT = 1 * 2**20
+"""Bytes of the extraction's findings (``extract.json``)."""
+MAX_EXECUTED = 32 * 2**20
+"""Bytes of the executed notebook read back for printed accuracies."""
 _CLAIM = re.compile(r"\b(val(?:idation)?|test)[ _]*acc(?:uracy)?\b[^0-9\n]{0,20}?([01](?:\.\d+)?)",
                     re.IGNORECASE)
 
@@ -55,7 +67,7 @@ class NotebookRun:
     cells: tuple[str, ...] = ()
     """The source of each cell, for excerpts."""
     shell_cells: tuple[int, ...] = ()
-    """Cells whose shell escapes were removed before running."""
+    """Cells that use shell escapes (run as written, inside the sandbox)."""
     extract: Mapping[str, Any] = field(default_factory=dict)
     """What the extraction cell found (best_net's type, predict errors, the class's module)."""
     out: Path | None = None
@@ -66,6 +78,12 @@ class NotebookRun:
     """Accuracies the notebook printed: ``validation`` and ``test``, last one printed."""
     seconds: float = 0.0
     output: str = ""
+    weights: Mapping[str, Any] | None = None
+    """The arrays of ``best_net.npz`` (the tuned network's params), if it was written."""
+    predictions: Any = None
+    """The tuned network's own ``predict`` on the evaluation inputs, if it ran."""
+    problems: tuple[str, ...] = ()
+    """Files the run left that were refused (links, FIFOs, too big, malformed)."""
 
 
 def read_notebook(path: Path) -> tuple[Any, str | None]:
@@ -73,58 +91,94 @@ def read_notebook(path: Path) -> tuple[Any, str | None]:
     import nbformat
 
     try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        return None, f"{path.name} is not valid notebook JSON ({exc})"
+        raw = json.loads(path.read_bytes().decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        return None, f"{path.name} is not valid notebook JSON ({str(exc)[:200]})"
     version = raw.get("nbformat") if isinstance(raw, dict) else None
     if not isinstance(version, int) or version < 4:
         return None, (f"{path.name} is in notebook format {version}, too old to run: open "
                       "and save it with a current Jupyter (format 4)")
-    spec = raw.get("metadata", {}).get("kernelspec", {}) or {}
-    language = str(spec.get("language") or raw.get("metadata", {}).get(
-        "language_info", {}).get("name") or "python")
-    if "python" not in language.lower() or not str(spec.get("name", "python")).startswith(
-            ("python", "conda", "venv")):
-        return None, (f"{path.name} uses the kernel {spec.get('name')!r} ({language}); this "
-                      "assignment must be a Python 3 notebook")
+    problem = _structure_problem(raw)
+    if problem:
+        return None, f"{path.name} is not a valid notebook: {problem}"
+    metadata = raw.get("metadata", {})
+    spec = metadata.get("kernelspec") or {}
+    language = str(spec.get("language") or (metadata.get("language_info") or {}).get("name")
+                   or "python")
+    if "python" not in language.lower():
+        return None, (f"{path.name} uses the kernel {str(spec.get('name'))[:80]!r} "
+                      f"({language[:80]}); this assignment must be a Python 3 notebook")
     try:
         return nbformat.reads(json.dumps(raw), as_version=4), None
     except Exception as exc:  # nbformat's own validation of a malformed notebook
-        return None, f"{path.name} is not a valid notebook ({exc})"
+        return None, f"{path.name} is not a valid notebook ({str(exc)[:300]})"
 
 
-def remove_shell_escapes(nb: Any) -> tuple[int, ...]:
-    """Replace shell commands (``!cmd``, ``%%bash``, ``%system``) by comments."""
-    touched = []
+def _structure_problem(raw: dict[str, Any]) -> str | None:
+    """What the grader relies on: typed metadata, and cells with a type and a source."""
+    metadata = raw.get("metadata", {})
+    if not isinstance(metadata, dict):
+        return "its metadata is not a JSON object"
+    for key in ("kernelspec", "language_info"):
+        if not isinstance(metadata.get(key) or {}, dict):
+            return f"its metadata's {key} is not a JSON object"
+    cells = raw.get("cells")
+    if not isinstance(cells, list):
+        return "it has no list of cells"
+    for index, cell in enumerate(cells):
+        if not isinstance(cell, dict) or cell.get("cell_type") not in ("code", "markdown", "raw"):
+            return f"cell {index} is not a code, markdown or raw cell"
+        source = cell.get("source")
+        if not (isinstance(source, str) or (isinstance(source, list) and
+                                            all(isinstance(s, str) for s in source))):
+            return f"cell {index} has no source text"
+    return None
+
+
+def shell_cells(nb: Any) -> tuple[int, ...]:
+    """The code cells that use a shell escape, in any of IPython's forms.
+
+    They are run as written: the sandbox (no network, a read-only system, only
+    the notebook's folder writable) is what contains them, as it contains
+    ``os.system`` and ``subprocess``, which no rewriting of the source could find.
+    """
+    from IPython.core.inputtransformer2 import TransformerManager
+
+    manager = TransformerManager()
+    found = []
     for index, cell in enumerate(nb.cells):
         if cell.cell_type != "code":
             continue
-        lines = cell.source.splitlines()
-        if lines and re.match(r"^\s*%%(bash|sh|script|system)\b", lines[0]):
-            lines = ["# (shell cell not run by the grader)"]
-        cleaned = [f"pass  # (shell command not run by the grader): {line.strip()[:60]}"
-                   if _SHELL.search(line) else line for line in lines]
-        if cleaned != cell.source.splitlines():
-            cell.source = "\n".join(cleaned)
-            touched.append(index)
-    return tuple(touched)
+        try:
+            code = manager.transform_cell(cell.source)
+        except Exception:  # IPython could not rewrite it: the kernel will report it
+            code = cell.source
+        if _SHELL.search(code):
+            found.append(index)
+    return tuple(found)
 
 
 def lay_out(nb_root: Path, notebook: Path, module: Path | None, data_spec: str | None) -> None:
-    """Put the course's support files, the student's module and the data next to the notebook."""
+    """Put the course's support files, the student's module and the data next to the notebook.
+
+    ``nb_root`` is the grader's own copy, before any student code ran: a file of
+    the student's named like a folder the grader needs is moved out of the way.
+    """
     folder = notebook.parent / "cs231n"
     for source in COURSE_FILES.rglob("*.py"):
         rel = source.relative_to(COURSE_FILES)
         if rel.as_posix() == "classifiers/neural_net.py":
             continue
-        (folder / rel).parent.mkdir(parents=True, exist_ok=True)
+        _folder(folder / rel.parent)
+        _make_way(folder / rel, keep_dirs=False)
         shutil.copyfile(source, folder / rel)
     target = folder / "classifiers" / "neural_net.py"
+    _folder(target.parent)
     if module is not None and module.resolve() != target.resolve():
+        _make_way(target, keep_dirs=False)
         shutil.copyfile(module, target)
     datasets = folder / "datasets"
-    if datasets.exists():
-        shutil.rmtree(datasets)
+    _make_way(datasets, keep_dirs=False)
     datasets.mkdir()
     if data_spec and data_spec.startswith("cifar10:"):
         source = Path(data_spec.split(":", 1)[1]).expanduser().resolve()
@@ -132,6 +186,22 @@ def lay_out(nb_root: Path, notebook: Path, module: Path | None, data_spec: str |
         (datasets / "cifar-10-batches-py").symlink_to(batches)
     else:
         shutil.copyfile(EMBEDDED_DATA, datasets / "digits.npz")
+
+
+def _make_way(path: Path, keep_dirs: bool) -> None:
+    """Remove what is at ``path`` (in the grader's copy), unless it is a folder to keep."""
+    if path.is_symlink() or path.is_file() or (path.exists() and not path.is_dir()):
+        path.unlink()
+    elif path.is_dir() and not keep_dirs:
+        shutil.rmtree(path)
+
+
+def _folder(path: Path) -> None:
+    """``path`` as a real folder, every part of it a folder (not a file of the same name)."""
+    for part in reversed((path, *path.parents)):
+        if part.exists() or part.is_symlink():
+            _make_way(part, keep_dirs=True)
+    path.mkdir(parents=True, exist_ok=True)
 
 
 def run_notebook(notebook: Path, module: Path | None, workdir: Path, *, settings: NotebookSettings,
@@ -143,7 +213,7 @@ def run_notebook(notebook: Path, module: Path | None, workdir: Path, *, settings
     nb, problem = read_notebook(notebook)
     if nb is None:
         return NotebookRun(problem=problem)
-    shell = remove_shell_escapes(nb)
+    shell = shell_cells(nb)
     nb_root = workdir / "nb"
     shutil.copytree(notebook.parent, nb_root, symlinks=False)
     copy = nb_root / notebook.name
@@ -168,40 +238,86 @@ def run_notebook(notebook: Path, module: Path | None, workdir: Path, *, settings
                              {"notebook": {}})
     finally:
         child.kill()
-    return replace(_read_run(run_dir / "out", outcomes["notebook"], nb, shell),
-                   folder=copy.parent)
+    return _read_run(run_dir, outcomes["notebook"], nb, shell, child.reports.get("notebook"))
 
 
-def _read_run(out: Path, outcome: Any, nb: Any, shell: tuple[int, ...]) -> NotebookRun:
-    cells = tuple(c.source for c in nb.cells)
-    report: dict[str, Any] = {}
-    if outcome.state == "done" and (out / "notebook.json").exists():
-        report = json.loads((out / "notebook.json").read_text("utf-8"))
-    else:
-        why = "ran past the notebook's total time limit" if outcome.state == "timeout" \
-            else f"stopped: {outcome.detail}"
-        report = {"failure": {"kind": "timeout" if outcome.state == "timeout" else "dead",
-                              "index": None, "ename": "", "evalue": f"the notebook {why}"}}
-    extract: dict[str, Any] = {}
-    if (out / "extract.json").exists():
-        extract = json.loads((out / "extract.json").read_text("utf-8"))
-    return NotebookRun(failure=report.get("failure"), cells=cells, shell_cells=shell,
-                       extract=extract, out=out, claims=_claims(out / "executed.ipynb"),
-                       seconds=float(report.get("seconds", outcome.seconds)),
-                       output=outcome.output)
+def _read_run(run_dir: Path, outcome: Any, nb: Any, shell: tuple[int, ...],
+              report_text: str | None) -> NotebookRun:
+    """The run's report (sent on the status pipe) and what the notebook left in
+    ``run_dir/out``, each file read as hostile (see grader.hostile)."""
+    problems: list[str] = []
+
+    def read(reader: Any, name: str, *args: Any) -> Any:
+        try:
+            return reader(run_dir, f"out/{name}", *args)
+        except FileNotFoundError:
+            return None
+        except UnsafeOutput as exc:
+            problems.append(str(exc))
+            return None
+
+    report = None
+    if outcome.state == "done" and report_text is not None:
+        try:
+            report = hostile.parse_json(report_text.encode("utf-8"), "the run's report")
+        except UnsafeOutput as exc:
+            problems.append(str(exc))
+    failure = _failure(report, outcome, problems)
+    extract = read(hostile.read_json, "extract.json", dict, MAX_REPORT) or {}
+    weights = read(hostile.read_npz, "best_net.npz")
+    seconds = report.get("seconds") if isinstance(report, dict) else None
+    executed = read(hostile.read_bytes, "executed.ipynb", MAX_EXECUTED)
+    return NotebookRun(failure=failure, cells=tuple(c.source for c in nb.cells),
+                       shell_cells=shell, extract=extract, out=run_dir / "out",
+                       claims=_claims(executed) if executed is not None else {},
+                       seconds=float(seconds) if isinstance(seconds, (int, float)) and
+                       0 <= seconds < 1e7 else outcome.seconds,
+                       output=outcome.output, weights=weights,
+                       predictions=read(hostile.read_npy, "best_net_predict.npy"),
+                       problems=tuple(problems))
 
 
-def _claims(executed: Path) -> dict[str, float]:
+def _failure(report: Any, outcome: Any, problems: list[str]) -> Mapping[str, Any] | None:
+    """The first failing cell as the run reported it, checked field by field."""
+    if report is None and outcome.state == "done":
+        return {"kind": "refused", "index": None, "ename": "", "evalue":
+                "its run left no readable report" + (f" ({problems[0]})" if problems else "")}
+    if report is None:
+        if outcome.state == "timeout":
+            why = "ran past the notebook's total time limit"
+        else:
+            why = f"stopped: {outcome.detail}"
+        return {"kind": "timeout" if outcome.state == "timeout" else "dead",
+                "index": None, "ename": "", "evalue": f"the notebook {why}"}
+    raw = report.get("failure")
+    if raw is None:
+        return None
+    raw = raw if isinstance(raw, dict) else {}
+    index = raw.get("index")
+    traceback = raw.get("traceback")
+    return {"kind": str(raw.get("kind", "dead")),
+            "index": index if isinstance(index, int) and not isinstance(index, bool) else None,
+            "ename": str(raw.get("ename", "")), "evalue": str(raw.get("evalue", "")),
+            "traceback": [str(t) for t in traceback[:200]] if isinstance(traceback, list) else []}
+
+
+def _claims(executed: bytes) -> dict[str, float]:
     """The last validation and test accuracies the notebook printed."""
-    if not executed.exists():
+    try:
+        nb = hostile.parse_json(executed, "executed.ipynb")
+    except UnsafeOutput:
         return {}
-    nb = json.loads(executed.read_text("utf-8"))
     claims: dict[str, float] = {}
-    for cell in nb.get("cells", []):
-        for output in cell.get("outputs", []):
+    cells = nb.get("cells")
+    for cell in cells if isinstance(cells, list) else []:
+        outputs = cell.get("outputs") if isinstance(cell, dict) else None
+        for output in outputs if isinstance(outputs, list) else []:
+            if not isinstance(output, dict):
+                continue
+            data = output.get("data")
             text = output.get("text", "") if output.get("output_type") == "stream" else \
-                output.get("data", {}).get("text/plain", "")
-            text = "".join(text) if isinstance(text, list) else str(text)
+                data.get("text/plain", "") if isinstance(data, dict) else ""
+            text = "".join(map(str, text)) if isinstance(text, list) else str(text)
             for kind, value in _CLAIM.findall(text):
                 claims["test" if kind.lower() == "test" else "validation"] = float(value)
     return claims
@@ -221,27 +337,44 @@ def _is_definition(node: ast.stmt) -> bool:
 
 
 def module_from_notebook(nb_cells: tuple[str, ...], class_name: str, dest: Path) -> Path | None:
-    """A module holding the notebook's imports and top-level definitions, if it defines the class."""
+    """A module holding the notebook's imports and top-level definitions, if it defines the class.
+
+    ``dest``'s folder must be the grader's own (see :func:`build_module`).
+    """
     keep: list[str] = []
     defines = False
     for source in nb_cells:
         code = "\n".join(line for line in source.splitlines()
                          if not line.lstrip().startswith(("%", "!")))
         try:
-            tree = ast.parse(code)
-        except SyntaxError:
-            continue
-        for node in tree.body:
-            if _is_definition(node):
-                if isinstance(node, ast.ClassDef) and node.name == class_name:
-                    defines = True
-                if isinstance(node, ast.ImportFrom) and node.module and "neural_net" in node.module:
-                    continue  # the notebook's own class replaces the module's
-                keep.append(ast.get_source_segment(code, node) or "")
+            tree = parse_python(code)
+            kept = [node for node in tree.body if _is_definition(node)]
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            continue  # nested too deep for the parser, or not Python: nothing to keep
+        for node in kept:
+            if isinstance(node, ast.ClassDef) and node.name == class_name:
+                defines = True
+            if isinstance(node, ast.ImportFrom) and node.module and "neural_net" in node.module:
+                continue  # the notebook's own class replaces the module's
+            keep.append(ast.get_source_segment(code, node) or "")
     if not defines:
         return None
     dest.parent.mkdir(parents=True, exist_ok=True)
     future = [s for s in keep if s.startswith("from __future__")]
     rest = [s for s in keep if not s.startswith("from __future__")]
-    dest.write_text("\n\n".join(dict.fromkeys(future + rest)) + "\n", encoding="utf-8")
-    return dest
+    text = "\n\n".join(dict.fromkeys(future + rest)) + "\n"
+    return hostile.write_new(dest.parent, dest.name, text.encode("utf-8"))
+
+
+def build_module(cells: tuple[str, ...], notebook: Path, class_name: str, module_name: str,
+                 workdir: Path) -> Path | None:
+    """The module a notebook defines, in a folder the grader creates fresh for it.
+
+    Beside it: the notebook's own folder as submitted (the grader's copy, which no
+    sandbox wrote) and the course's support files, so that its imports resolve.
+    """
+    folder = Path(tempfile.mkdtemp(prefix="from-notebook-", dir=workdir))
+    shutil.copytree(notebook.parent, folder, symlinks=False, dirs_exist_ok=True)
+    lay_out(folder, folder / notebook.name, None, None)
+    _make_way(folder / module_name, keep_dirs=False)
+    return module_from_notebook(cells, class_name, folder / module_name)

@@ -7,18 +7,21 @@ the student's module) overlaps with the parent's own imports.
 
 from __future__ import annotations
 
+import io
 import logging
-import shutil
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Mapping
 
+from . import hostile
 from .discover import Submission, load_submission, submission_id
-from .errors import SubmissionError
+from .errors import SubmissionError, UnsafeOutput
 from .limits import Limits
 from .requests import PROBE_OF_CHECK, probe_limits
-from .results import CheckResult, StudentError, SubmissionResult
+from .artifacts import save_notebook_artifacts
+from .results import CheckResult, CheckStatus, StudentError, SubmissionResult
 from .sandbox import Child, ChildConfig, ProbeOutcome, ProbeRequest
 from .reference import stand_in_source
 from .session import Session
@@ -42,7 +45,8 @@ def grade_submission(entry: Path, session: Session,
             submission = load_submission(entry, Path(tmp), session.rubric.module)
         except SubmissionError as exc:
             return unusable(submission_id(entry), session, str(exc), started)
-        return _grade_loaded(submission, Path(tmp), session, started, artifacts)
+        # as stored: strings capped, numbers finite, so that writing it cannot fail
+        return _grade_loaded(submission, Path(tmp), session, started, artifacts).bounded()
 
 
 def _grade_loaded(submission: Submission, workdir: Path, session: Session, started: float,
@@ -50,19 +54,27 @@ def _grade_loaded(submission: Submission, workdir: Path, session: Session, start
     rubric = session.rubric
     if submission.module is None and submission.notebook is None:
         return unusable(submission.id, session,
-                         f"no {rubric.module} and no notebook found in the submission", started)
+                        f"no {rubric.module} and no notebook found in the submission"
+                        + "".join(f"; {s} was left out" for s in submission.skipped), started,
+                        has_notebook=False)
     module_ids = tuple(c for c in session.check_ids if c in PROBE_OF_CHECK)
     notebook_ids = tuple(c for c in session.check_ids if c in NOTEBOOK_CHECKS)
     timing: dict[str, float] = {}
     module = submission.module
     notebook_checks: tuple[CheckResult, ...] = ()
     if notebook_ids:
-        notebook_checks, module = _notebook_part(submission, workdir, session, notebook_ids,
-                                                 artifacts, timing)
+        try:
+            notebook_checks, module = _notebook_part(submission, workdir, session, notebook_ids,
+                                                     artifacts, timing)
+        except Exception as exc:  # a broken notebook must not cost the module checks
+            logger.exception("grading the notebook of %s failed", submission.id)
+            notebook_checks = _error_checks(
+                session, notebook_ids, f"The notebook could not be graded: {exc!r}")
     module_checks, failure = _module_part(module, submission, workdir, session, module_ids,
                                           artifacts, timing)
-    if failure is not None and submission.notebook is None:
-        return unusable(submission.id, session, failure[0], started, failure[1])
+    if failure is not None and submission.notebook is None and not submission.skipped:
+        return unusable(submission.id, session, failure[0], started, failure[1],
+                        has_notebook=False)
     order = {c: i for i, c in enumerate(session.check_ids)}
     checks = tuple(sorted(module_checks + notebook_checks, key=lambda c: order[c.id]))
     timing["total"] = round(time.monotonic() - started, 3)
@@ -164,8 +176,13 @@ def _judge_module(child: Child, run_dir: Path, session: Session, check_ids: tupl
                          "hyperparameters": data.settings.hyperparameters,
                          "data_dir": str(data.directory)}
     plan = build_plan(rubric, reference, check_ids, accuracy_args)
+    buffer = io.BytesIO()
     # numpy's stub cannot tell that no key is "allow_pickle"
-    np.savez(run_dir / "inputs.npz", **plan.arrays())  # type: ignore[arg-type]
+    np.savez(buffer, **plan.arrays())  # type: ignore[arg-type]
+    try:  # the child is already importing the student's module in run_dir
+        hostile.write_into_sandbox(run_dir, "inputs.npz", buffer.getvalue())
+    except (OSError, UnsafeOutput) as exc:
+        return (), (f"the grader could not hand the inputs to your code ({exc})", None)
     outcomes = child.run({"inputs": str(run_dir / "inputs.npz"), "data_dir": plan.data_dir},
                          {p.kind: p.args for p in plan.probes})
     timing.update({f"probe_{k}": v.seconds for k, v in outcomes.items() if k != "import"})
@@ -186,10 +203,14 @@ def _notebook_part(submission: Submission, workdir: Path, session: Session,
                    timing: dict[str, float]) -> tuple[tuple[CheckResult, ...], Path | None]:
     """Run the notebook (if any) and judge it; also return the module to grade."""
     if submission.notebook is None:
+        big = [s for s in submission.skipped if ".ipynb" in s]
+        if big:
+            return _error_checks(session, check_ids, f"The notebook was not run: {big[0]}.",
+                                 status="fail"), submission.module
         return _no_notebook(session, check_ids), submission.module
     from .checks.base import Verdict, to_result
     from .checks.notebook import judge_best_net, judge_notebook_runs
-    from .notebook import NotebookSettings, module_from_notebook, run_notebook
+    from .notebook import NotebookSettings, build_module, run_notebook
     from .reference import load_reference
 
     rubric = session.rubric
@@ -202,12 +223,12 @@ def _notebook_part(submission: Submission, workdir: Path, session: Session,
                        read_only=(session.data_dir,))
     timing["notebook"] = run.seconds
     if artifacts is not None and run.out is not None:
-        _save_notebook_artifacts(run.out, artifacts)
+        refused = save_notebook_artifacts(run.out.parent, artifacts)
+        run = replace(run, problems=run.problems + refused)
     module = submission.module
-    if module is None and run.cells and run.folder is not None:
-        # Next to the notebook, so that its imports of the course's files resolve.
-        module = module_from_notebook(run.cells, rubric.class_name,
-                                      run.folder / rubric.module)
+    if module is None and run.cells:
+        module = build_module(run.cells, submission.notebook, rubric.class_name, rubric.module,
+                              workdir)
     results = []
     for check_id in check_ids:
         spec = rubric.check(check_id)
@@ -234,15 +255,6 @@ def _no_notebook(session: Session, check_ids: tuple[str, ...]) -> tuple[CheckRes
     return tuple(out)
 
 
-def _save_notebook_artifacts(out: Path, artifacts: Path) -> None:
-    artifacts.mkdir(parents=True, exist_ok=True)
-    if (out / "executed.ipynb").exists():
-        shutil.copyfile(out / "executed.ipynb", artifacts / "executed.ipynb")
-    figures = out / "figures"
-    if figures.is_dir() and any(figures.iterdir()):
-        shutil.copytree(figures, artifacts / "figures", dirs_exist_ok=True)
-
-
 def _save_first_layer(folder: Path, arrays: Mapping[str, Any],
                       image_shape: tuple[int, ...]) -> None:
     import numpy as np
@@ -262,22 +274,26 @@ def _probe_data(child: Child, outcome: ProbeOutcome) -> Any:
     if outcome.state != "done" or collected is None:
         return ProbeData(outcome, {}, {})
     if collected.problem:
-        outcome = ProbeOutcome(outcome.id, "crashed", outcome.seconds, outcome.output,
+        outcome = ProbeOutcome(outcome.id, "refused", outcome.seconds, outcome.output,
                                collected.problem)
     return ProbeData(outcome, collected.arrays, collected.info)
 
 
 def _import_failure(outcomes: Mapping[str, ProbeOutcome],
                     workdir: Path) -> tuple[str, StudentError | None] | None:
-    import json
+    from . import hostile
 
     outcome = outcomes.get("import")
     if outcome is None or outcome.state != "done":
         detail = outcome.detail if outcome else "the sandbox did not start"
         return f"importing your module failed: {detail}", None
-    info = json.loads((workdir / "out" / "import.json").read_text("utf-8"))
+    try:
+        info = hostile.read_json(workdir, "out/import.json")
+        if "error" in info:
+            error = StudentError.from_json(info["error"])
+    except (OSError, UnsafeOutput, KeyError, TypeError) as exc:
+        return f"the result of importing your module could not be read ({exc})", None
     if "error" in info:
-        error = StudentError.from_json(info["error"])
         return f"importing your module raised {error.summary()}", error
     return None
 
@@ -298,20 +314,28 @@ def _syntax_error(module: Path, root: Path) -> StudentError | None:
 
 
 def _error_checks(session: Session, check_ids: tuple[str, ...], message: str,
-                  error: StudentError | None = None) -> tuple[CheckResult, ...]:
+                  error: StudentError | None = None, status: CheckStatus = "error"
+                  ) -> tuple[CheckResult, ...]:
     return tuple(
-        CheckResult(id=c, title=session.rubric.check(c).title, status="error", score=0.0,
+        CheckResult(id=c, title=session.rubric.check(c).title, status=status, score=0.0,
                     max_score=session.rubric.check(c).points,
                     visible=session.rubric.check(c).visible, message=message, error=error)
         for c in check_ids)
 
 
 def unusable(sub_id: str, session: Session, reason: str, started: float | None = None,
-             error: StudentError | None = None) -> SubmissionResult:
-    """A result for a submission that could not be graded: every module check an error."""
+             error: StudentError | None = None, *, has_notebook: bool | None = None
+             ) -> SubmissionResult:
+    """A result for a submission that could not be graded: every module check an error.
+
+    The notebook checks say "No notebook" only when it is known there is none
+    (``has_notebook=False``); otherwise they are errors with the same reason.
+    """
     module_ids = tuple(c for c in session.check_ids if c in PROBE_OF_CHECK)
+    notebook_ids = tuple(c for c in session.check_ids if c in NOTEBOOK_CHECKS)
     checks = _error_checks(session, module_ids, f"Not graded: {reason}", error)
-    checks += _no_notebook(session, tuple(c for c in session.check_ids if c in NOTEBOOK_CHECKS))
+    checks += (_no_notebook(session, notebook_ids) if has_notebook is False else
+               _error_checks(session, notebook_ids, f"Not graded: {reason}"))
     return SubmissionResult(sub_id, "error", checks, reason,
                             {"total": round(time.monotonic() - started, 3)} if started else {},
-                            {"rubric": session.rubric.name})
+                            {"rubric": session.rubric.name}).bounded()

@@ -8,6 +8,7 @@ change it. Totals are computed from the checks, never stored separately.
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass, field
 from typing import Any, Literal, Mapping
 
@@ -16,6 +17,52 @@ SubmissionStatus = Literal["graded", "error"]
 
 Metrics = Mapping[str, Any]
 """JSON-compatible measurements of one check (numbers, strings, lists, dicts)."""
+
+# Strings from student code (messages, tracebacks, cell excerpts, outputs) are
+# capped, so that one result stays small whatever the student does.
+MAX_TEXT = 2_000
+"""Characters of an exception message, a file name, a metric string."""
+MAX_MESSAGE = 4_000
+"""Characters of a check's message (it may quote the student's error)."""
+MAX_TRACEBACK = 16_000
+"""Characters of a traceback."""
+MAX_ITEMS = 100
+"""Items of a list or mapping in metrics and info; deeper than 8 levels is cut."""
+MAX_RESULT_BYTES = 1_000_000
+"""The most one ``result.json`` may hold; above it, metrics and tracebacks are cut further."""
+
+
+def cap(text: str, limit: int) -> str:
+    """``text`` cut to ``limit`` characters, saying how many more there were."""
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}… ({len(text) - limit} more characters)"
+
+
+def plain(value: Any, limit: int = MAX_TEXT, depth: int = 8) -> Any:
+    """``value`` as bounded JSON data: strings capped, non-finite numbers as strings
+    (``"nan"``, ``"inf"``), at most :data:`MAX_ITEMS` items per container."""
+    if value is None or isinstance(value, (bool, int)):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else str(value)
+    if isinstance(value, str):
+        return cap(value, limit)
+    if hasattr(value, "item") and getattr(value, "ndim", 1) == 0:  # numpy scalars
+        return plain(value.item(), limit, depth)
+    if depth <= 0:
+        return cap(repr(value), 200)
+    if isinstance(value, Mapping):
+        items = list(value.items())
+        out = {cap(str(k), 200): plain(v, limit, depth - 1) for k, v in items[:MAX_ITEMS]}
+        if len(items) > MAX_ITEMS:
+            out["…"] = f"({len(items) - MAX_ITEMS} more items)"
+        return out
+    if isinstance(value, (list, tuple)):
+        kept = [plain(v, limit, depth - 1) for v in value[:MAX_ITEMS]]
+        return kept + ([f"… ({len(value) - MAX_ITEMS} more items)"]
+                       if len(value) > MAX_ITEMS else [])
+    return cap(str(value), limit)
 
 
 @dataclass(frozen=True)
@@ -33,23 +80,25 @@ class StudentError:
     lineno: int | None = None
     """The line in :attr:`filename`, when known."""
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self, shrink: int = 1) -> dict[str, Any]:
+        """JSON data, strings capped (``shrink`` divides the caps)."""
         return {
-            "type": self.type,
-            "message": self.message,
-            "traceback": self.traceback,
-            "filename": self.filename,
+            "type": cap(self.type, MAX_TEXT // shrink),
+            "message": cap(self.message, MAX_TEXT // shrink),
+            "traceback": cap(self.traceback, MAX_TRACEBACK // shrink),
+            "filename": None if self.filename is None else cap(self.filename, MAX_TEXT // shrink),
             "lineno": self.lineno,
         }
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> StudentError:
+        filename, lineno = data.get("filename"), data.get("lineno")
         return cls(
-            type=str(data["type"]),
-            message=str(data["message"]),
-            traceback=str(data.get("traceback", "")),
-            filename=data.get("filename"),
-            lineno=data.get("lineno"),
+            type=cap(str(data.get("type", "")), MAX_TEXT),
+            message=cap(str(data.get("message", "")), MAX_TEXT),
+            traceback=cap(str(data.get("traceback", "")), MAX_TRACEBACK),
+            filename=cap(str(filename), MAX_TEXT) if filename is not None else None,
+            lineno=lineno if isinstance(lineno, int) and not isinstance(lineno, bool) else None,
         )
 
     def summary(self) -> str:
@@ -82,17 +131,19 @@ class CheckResult:
     error: StudentError | None = None
     """The student's exception, when their code raised."""
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self, shrink: int = 1) -> dict[str, Any]:
+        """JSON data that always serialises: strings capped, numbers finite or strings."""
         return {
             "id": self.id,
             "title": self.title,
             "status": self.status,
-            "score": self.score,
-            "max_score": self.max_score,
+            "score": plain(self.score),
+            "max_score": plain(self.max_score),
             "visible": self.visible,
-            "message": self.message,
-            "metrics": dict(self.metrics),
-            "error": self.error.to_json() if self.error else None,
+            "message": cap(self.message, MAX_MESSAGE // shrink),
+            "metrics": plain(dict(self.metrics), MAX_TEXT // shrink) if shrink == 1 else
+            {"cut": "metrics left out: this result was too large"},
+            "error": self.error.to_json(shrink) if self.error else None,
         }
 
     @classmethod
@@ -157,17 +208,23 @@ class SubmissionResult:
             self.submission, self.status, visible, self.error, self.timing, self.info
         )
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self, shrink: int = 1) -> dict[str, Any]:
+        """JSON data that always serialises, and stays under :data:`MAX_RESULT_BYTES`
+        once written (``shrink`` divides the caps of every string)."""
         return {
             "submission": self.submission,
             "status": self.status,
-            "score": self.score,
-            "max_score": self.max_score,
-            "checks": [c.to_json() for c in self.checks],
-            "error": self.error,
-            "info": dict(self.info),
-            "timing": dict(self.timing),
+            "score": plain(self.score),
+            "max_score": plain(self.max_score),
+            "checks": [c.to_json(shrink) for c in self.checks],
+            "error": None if self.error is None else cap(self.error, MAX_MESSAGE // shrink),
+            "info": plain(dict(self.info), MAX_TEXT // shrink),
+            "timing": plain(dict(self.timing)),
         }
+
+    def bounded(self) -> SubmissionResult:
+        """The same result as it will be stored: strings capped, numbers finite."""
+        return SubmissionResult.from_json(json.loads(self.dumps()))
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> SubmissionResult:
@@ -182,4 +239,7 @@ class SubmissionResult:
 
     def dumps(self) -> str:
         """Stable JSON text (sorted keys) for files."""
-        return json.dumps(self.to_json(), indent=2, sort_keys=True, allow_nan=False)
+        text = json.dumps(self.to_json(), indent=2, sort_keys=True, allow_nan=False)
+        if len(text.encode("utf-8")) > MAX_RESULT_BYTES:
+            text = json.dumps(self.to_json(shrink=8), indent=2, sort_keys=True, allow_nan=False)
+        return text

@@ -28,13 +28,15 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Literal, Mapping, Sequence
 
-from .errors import SandboxError
+from .errors import SandboxError, UnsafeOutput
 from .limits import Limits
+from .pids import PidsGroup
 
 logger = logging.getLogger(__name__)
 
 Isolation = Literal["auto", "bwrap", "none"]
-ProbeState = Literal["done", "timeout", "crashed", "not_run"]
+ProbeState = Literal["done", "timeout", "crashed", "not_run", "refused"]
+"""``refused``: the probe finished, but the files it left were refused (grader.hostile)."""
 
 _PACKAGE_PARENT = str(Path(__file__).resolve().parent.parent)
 # The child imports only grader.child: an empty stand-in for the package keeps
@@ -44,6 +46,12 @@ _BOOTSTRAP = (
     "sys.modules['grader'] = pkg; "
     "from grader.child.{entry} import main; sys.exit(main())"
 )
+_TMP_SHARE, _TMP_MAX = 8, 256 * 2**20
+"""The child's ``/tmp`` (a tmpfs, so memory) takes 1/8 of its memory budget, at most 256 MB."""
+_MAX_STATUS_LINE = 4 * 2**20
+"""Bytes of one status line (a report); a longer one is dropped."""
+MAX_TASKS = 256
+"""Processes and threads one child may run at once (a fork bomb stops there)."""
 _STARTUP_SECONDS = 30.0
 """Grace for starting Python and between probes, on top of each probe's own limit."""
 
@@ -118,9 +126,17 @@ class Child:
         self.outcomes: dict[str, ProbeOutcome] = {}
         self.collected: dict[str, Collected] = {}
         self.reference_sent = False
+        self.reports: dict[str, str] = {}
+        """What a probe reported on the status pipe (``report <probe> <JSON>``), by probe."""
         (config.workdir / "out").mkdir(parents=True, exist_ok=True)
         _write_json(config.workdir / "boot.json", self._boot())
-        self._run = _Run(self, first=0)
+        self.pids = PidsGroup.create(MAX_TASKS) if _mode(config) == "bwrap" else None
+        try:
+            self._run = _Run(self, first=0)
+        except BaseException:
+            if self.pids is not None:
+                self.pids.remove()
+            raise
 
     def _boot(self) -> dict[str, Any]:
         c = self.config
@@ -129,7 +145,10 @@ class Child:
             "module": str(c.module), "root": str(c.root), "class_name": c.class_name,
             "reg_scale": c.reg_scale,
             "limits": {
-                "memory_bytes": (c.limits.memory_mb or 0) * 2**20,
+                # bubblewrap's private /tmp is memory too: it comes out of the same budget
+                "memory_bytes": max(0, (c.limits.memory_mb or 0) * 2**20 - (
+                    tmp_bytes(c.limits) if c.limits.memory_mb and _mode(c) == "bwrap" else 0)),
+                "tasks": MAX_TASKS if _mode(c) == "bwrap" else None,
                 "cpu_seconds": cpu,
                 "file_bytes": 256 * 2**20,
             },
@@ -161,21 +180,22 @@ class Child:
 
     def kill(self) -> None:
         self._run.kill()
+        if self.pids is not None:
+            self.pids.remove()
 
     def collect(self, name: str) -> None:
         """Read a probe's output now: what the child writes later cannot change it."""
         if name in self.collected:
             return
-        import numpy as np
+        from . import hostile
 
-        out = self.config.workdir / "out"
+        base = self.config.workdir
         try:
-            with np.load(out / f"{name}.npz", allow_pickle=False) as npz:
-                arrays = {k: npz[k] for k in npz.files}
-            info = json.loads((out / f"{name}.json").read_text("utf-8"))
-            if not isinstance(info, dict):
-                raise ValueError("not a JSON object")
-        except (OSError, ValueError, EOFError) as exc:
+            arrays = hostile.read_npz(base, f"out/{name}.npz")
+            info = hostile.read_json(base, f"out/{name}.json")
+        except FileNotFoundError as exc:
+            self.collected[name] = Collected({}, {}, f"its results are missing ({exc.filename})")
+        except UnsafeOutput as exc:
             self.collected[name] = Collected({}, {}, f"its results could not be read ({exc})")
         else:
             self.collected[name] = Collected(arrays, info)
@@ -191,10 +211,11 @@ class Child:
 
 
 def _import_failed(child: Child) -> bool:
-    info = child.config.workdir / "out" / "import.json"
+    from . import hostile
+
     try:
-        return "error" in json.loads(info.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        return "error" in hostile.read_json(child.config.workdir, "out/import.json")
+    except (OSError, UnsafeOutput):
         return True
 
 
@@ -224,6 +245,8 @@ class _Run:
         read_fd, write_fd = os.pipe()
         env = _child_env(write_fd, self.child.config.workdir)
         cmd = _command(self.child.config, self.first)
+        if self.child.pids is not None:
+            cmd = self.child.pids.wrap(cmd)
         try:
             proc = subprocess.Popen(
                 cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
@@ -284,10 +307,16 @@ class _Run:
 
     def _status(self, data: bytes) -> bytes:
         *lines, rest = data.split(b"\n")
+        if len(rest) > _MAX_STATUS_LINE:
+            rest = b""  # no line of the child's is this long: drop it
         for line in lines:
             verb, _, name = line.decode("utf-8", "replace").partition(" ")
             now = time.monotonic()
-            if verb == "begin":
+            if verb == "report":
+                name, _, payload = name.partition(" ")
+                if name == self.current:
+                    self.child.reports.setdefault(name, payload)
+            elif verb == "begin":
                 self.current, self.started = name, now
                 self.deadline = now + self._wall(name)
             elif verb == "end" and name == self.current:
@@ -420,23 +449,48 @@ def _command(config: ChildConfig, first: int) -> list[str]:
     python = [sys.executable, "-s", "-P", "-B", "-u", "-c",
               _BOOTSTRAP.format(package=package, entry=config.entry),
               str(config.workdir), str(first)]
-    mode = config.isolation
-    if mode == "auto":
-        mode = "bwrap" if bwrap_available() else "none"
-    if mode == "none":
+    if _mode(config) == "none":
         return python
     return _bwrap_prefix(config) + python
 
 
+def _mode(config: ChildConfig) -> Isolation:
+    if config.isolation == "auto":
+        return "bwrap" if bwrap_available() else "none"
+    return config.isolation
+
+
+def tmp_bytes(limits: Limits) -> int:
+    """The size of the child's private ``/tmp``: part of its memory budget, not extra."""
+    budget = (limits.memory_mb or 2048) * 2**20
+    return min(_TMP_MAX, budget // _TMP_SHARE)
+
+
 def _bwrap_prefix(config: ChildConfig) -> list[str]:
+    """bubblewrap's arguments: a read-only system, the work folder the only writable
+    place besides a small ``/tmp``.
+
+    bubblewrap creates the folders above each mount point (``/work/...``,
+    ``/tmp/...``) writable; ``--remount-ro /`` seals those on the root, and a
+    tiny tmpfs sealed the same way holds those under ``/tmp``.
+    """
+    ro = [p for p in _system_paths() + [Path(_PACKAGE_PARENT) / "grader", *config.read_only]
+          if p.exists()]
+    rw = [config.workdir, *config.writable]
     args = ["bwrap", "--unshare-all", "--unshare-user", "--uid", "1000", "--gid", "1000",
             "--die-with-parent", "--new-session", "--proc", "/proc", "--dev", "/dev",
-            "--tmpfs", "/tmp"]
-    for path in _system_paths() + [Path(_PACKAGE_PARENT) / "grader", *config.read_only]:
-        if path.exists():
-            args += ["--ro-bind", str(path), str(path)]
-    for path in (config.workdir, *config.writable):
+            "--size", str(tmp_bytes(config.limits)), "--tmpfs", "/tmp"]
+    sealed = sorted({Path("/tmp", p.relative_to("/tmp").parts[0]) for p in ro + rw
+                     if p.is_relative_to("/tmp") and len(p.relative_to("/tmp").parts) > 1}
+                    - set(ro + rw))
+    for folder in sealed:
+        args += ["--size", str(2**20), "--tmpfs", str(folder)]
+    for path in ro:
+        args += ["--ro-bind", str(path), str(path)]
+    for path in rw:
         args += ["--bind", str(path), str(path)]
+    for folder in [Path("/"), *sealed]:
+        args += ["--remount-ro", str(folder)]
     args += ["--chdir", str(config.workdir)]
     return args + ["--"]
 
@@ -451,4 +505,10 @@ def _system_paths() -> list[Path]:
 
 
 def _write_json(path: Path, data: Any) -> None:
-    path.write_text(json.dumps(data), encoding="utf-8")
+    # the child may already be running student code in that folder: see grader.hostile
+    from . import hostile
+
+    try:
+        hostile.write_into_sandbox(path.parent, path.name, json.dumps(data).encode("utf-8"))
+    except (OSError, UnsafeOutput) as exc:
+        raise SandboxError(f"cannot hand {path.name} to the sandboxed child: {exc}") from exc

@@ -11,7 +11,7 @@ import nbformat
 import pytest
 
 from grader.api import grade
-from grader.notebook import module_from_notebook, read_notebook, remove_shell_escapes
+from grader.notebook import module_from_notebook, read_notebook, shell_cells
 from grader.pipeline import grade_submission
 from grader.results import SubmissionResult
 from grader.rubric import load_rubric
@@ -81,13 +81,16 @@ def test_dead_kernel_is_reported(graded: dict[str, SubmissionResult]) -> None:
     result = graded["kills_kernel"]
     assert "kernel died" in result.check("notebook_runs").message
     assert result.check("best_net").status == "fail"
+    assert "the Python kernel died before best_net could be read" in \
+        result.check("best_net").message
     assert all(statuses(result)[c] == "pass" for c in MODULE_CHECKS)
 
 
-def test_shell_escapes_are_not_run(graded: dict[str, SubmissionResult]) -> None:
+def test_shell_escapes_run_in_the_sandbox_and_are_named(
+        graded: dict[str, SubmissionResult]) -> None:
     check = graded["shell_escapes"].check("notebook_runs")
     assert check.status == "pass"
-    assert "Shell commands in cells 2, 5 were not run" in check.message
+    assert "Shell commands in cells 2, 5 were run inside the sandbox" in check.message
 
 
 def test_huge_output_is_capped(graded: dict[str, SubmissionResult], tmp_path: Path) -> None:
@@ -134,12 +137,15 @@ def test_lone_notebook_file_defining_the_class(tmp_path: Path) -> None:
     assert statuses(result) == {"scores": "pass", "notebook_runs": "pass"}
 
 
-def test_read_notebook_and_shell_escape_removal() -> None:
+def test_read_notebook_and_shell_escape_detection() -> None:
     nb, problem = read_notebook(NOTEBOOKS / "shell_escapes" / "two_layer_net.ipynb")
     assert problem is None
-    assert remove_shell_escapes(nb) == (2, 5)
-    assert all(line.startswith("pass  # (shell command not run by the grader)")
-               for line in nb.cells[2].source.splitlines())
+    assert shell_cells(nb) == (2, 5)
+    forms = ["x = !ls", "%sx ls", "%system ls", "%%bash\nls", "%%sh\nls", "%%script bash\nls",
+             "get_ipython().system('ls')", "y = get_ipython().getoutput('ls')",
+             "get_ipython().run_cell_magic('bash', '', 'ls')", "print(1)", "a = 3 ! = 2"]
+    nb.cells = [nbformat.v4.new_code_cell(f) for f in forms]
+    assert shell_cells(nb) == tuple(range(9))
     nb2, problem2 = read_notebook(NOTEBOOKS / "invalid_json" / "two_layer_net.ipynb")
     assert nb2 is None and problem2 is not None
 

@@ -479,6 +479,23 @@ def test_status_pipe_spoof_does_not_fool_the_verdict(hostile: Callable[[str], Gr
     assert all(s != "pass" for s in statuses(graded.result).values())
 
 
+def test_links_fifos_and_folders_at_output_paths_are_refused(
+        hostile: Callable[[str], Graded]) -> None:
+    """The probes' files, swapped after the child wrote them, are refused at once
+    (a FIFO would have blocked the parent's read forever) and cost only their checks."""
+    graded = hostile("links_and_fifos_at_outputs")
+    refused = {"scores": "forward.npz", "loss": "loss.json", "grad_W1": "loss.json",
+               "predict": "predict.npz"}
+    for check_id, name in refused.items():
+        check = graded.check(check_id)
+        assert check.status == "error", (check_id, check.message)
+        assert f"were refused, so this check could not be judged: its results could not be " \
+               f"read (out/{name}: " in check.message, check.message
+    assert_pass(graded, "init", "stability", "train", "accuracy")
+    assert "class TwoLayerNet" not in graded.result.dumps()
+    assert graded.seconds < 60
+
+
 def test_reference_solution_is_out_of_reach(hostile: Callable[[str], Graded]) -> None:
     """A module that only loads the grader's reference (named in ``boot.json``) earns nothing."""
     graded = hostile("imports_the_reference")

@@ -36,7 +36,8 @@ class ProbeData:
         return StudentError.from_json(raw) if isinstance(raw, Mapping) else None
 
     def returned(self, case: str, name: str) -> Mapping[str, Any]:
-        value = self.case(case).get("returned", {}).get(name, {})
+        returned = self.case(case).get("returned", {})
+        value = returned.get(name, {}) if isinstance(returned, Mapping) else {}
         return value if isinstance(value, Mapping) else {}
 
 
@@ -95,6 +96,9 @@ def probe_failure(data: ProbeData) -> Verdict | None:
     if outcome.state == "crashed":
         return errored("Your code crashed the Python process: " + outcome.detail, None,
                        {"output": outcome.output[-2000:]})
+    if outcome.state == "refused":
+        return errored("The files your code's run left behind were refused, so this check "
+                       f"could not be judged: {outcome.detail}", None)
     if outcome.state == "not_run":
         return errored("Not run: an earlier problem stopped grading before this check.", None)
     raw = data.info.get("probe_error")

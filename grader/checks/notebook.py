@@ -21,11 +21,14 @@ _CLAIM_SLACK = 0.02
 
 def judge_notebook_runs(spec: CheckSpec, run: NotebookRun) -> Verdict:
     metrics: dict[str, Any] = {"cells": len(run.cells), "seconds": run.seconds,
-                               "shell_cells_removed": list(run.shell_cells)}
+                               "shell_cells": list(run.shell_cells)}
     if run.problem:
         return failed(run.problem, metrics)
-    note = (f" Shell commands in cells {', '.join(map(str, run.shell_cells))} were not run."
+    note = (f" Shell commands in cells {', '.join(map(str, run.shell_cells))} were run inside "
+            "the sandbox (no network; only the notebook's folder is writable)."
             if run.shell_cells else "")
+    if run.problems:
+        note += f" Refused output files: {'; '.join(run.problems)}."
     failure = run.failure
     if not failure:
         return passed(f"The notebook ran to the end in {run.seconds:.1f} s.{note}", metrics)
@@ -36,6 +39,9 @@ def judge_notebook_runs(spec: CheckSpec, run: NotebookRun) -> Verdict:
     where = f"cell {index}" if index is not None else "the notebook"
     if failure["kind"] == "timeout":
         return errored(f"{where} did not finish: {failure['evalue']}.{note}", None, metrics)
+    if failure["kind"] == "refused":
+        return errored(f"The notebook could not be graded: {failure['evalue']}.{note}", None,
+                       metrics)
     if failure["kind"] in ("dead", "kernel"):
         return errored(f"The Python kernel died while running {where} ({failure['evalue']})."
                        f"{note}", None, metrics)
@@ -70,10 +76,8 @@ def judge_best_net(spec: CheckSpec, run: NotebookRun, dataset: Dataset,
                       metrics)
     params = _weights(run)
     if params is None:
-        found = run.extract.get("best_net", "missing")
-        why = (f"no variable named {variable} was defined" if found in ("missing", None)
-               else f"{variable} has no params dict with W1, b1, W2, b2")
-        return failed(f"Your tuned network could not be evaluated: {why}.", metrics)
+        return failed(f"Your tuned network could not be evaluated: {_missing(run, variable)}.",
+                      metrics)
     try:
         net = reference_net(reference, params)
         val = float(np.mean(net.predict(dataset.X_val) == dataset.y_val))
@@ -92,20 +96,30 @@ def judge_best_net(spec: CheckSpec, run: NotebookRun, dataset: Dataset,
                   f"{settings.threshold:.2f}. Tune the hyperparameters.{note}", metrics)
 
 
+def _missing(run: NotebookRun, variable: str) -> str:
+    """Why the tuned network's weights are not there."""
+    failure = run.failure or {}
+    refused = [p for p in run.problems if "best_net" in p]
+    if refused:
+        return f"its weights file was refused ({refused[0]})"
+    if failure.get("kind") in ("dead", "kernel") and not run.extract:
+        return f"the Python kernel died before {variable} could be read"
+    if failure.get("kind") == "timeout" and not run.extract:
+        return f"the notebook ran out of time before {variable} could be read"
+    found = run.extract.get("best_net", "missing")
+    if found in ("missing", None):
+        return f"no variable named {variable} was defined"
+    return f"{variable} has no params dict with W1, b1, W2, b2"
+
+
 def _weights(run: NotebookRun) -> dict[str, np.ndarray] | None:
-    if run.out is None or not (run.out / "best_net.npz").exists():
-        return None
-    with np.load(run.out / "best_net.npz", allow_pickle=False) as npz:
-        params = {k: npz[k] for k in npz.files}
+    params = dict(run.weights or {})
     return params if set(params) == {"W1", "b1", "W2", "b2"} else None
 
 
 def _own_predict_accuracy(run: NotebookRun, dataset: Dataset) -> float | None:
-    path = run.out / "best_net_predict.npy" if run.out else None
-    if path is None or not path.exists():
-        return None
-    labels = np.load(path, allow_pickle=False)
-    if labels.shape != dataset.y_val.shape:
+    labels = run.predictions
+    if labels is None or labels.shape != dataset.y_val.shape:
         return None
     return float(np.mean(labels == dataset.y_val))
 

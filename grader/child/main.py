@@ -87,6 +87,8 @@ def _apply_limits(limits: dict[str, Any]) -> None:
     if limits.get("file_bytes"):
         size = int(limits["file_bytes"])
         resource.setrlimit(resource.RLIMIT_FSIZE, (size, size))
+    if limits.get("tasks"):  # counts only for a non-root user (see grader.sandbox)
+        resource.setrlimit(resource.RLIMIT_NPROC, (int(limits["tasks"]), int(limits["tasks"])))
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
 
 

@@ -17,13 +17,15 @@ import json
 import os
 import sys
 import time
-from typing import Any
+from typing import Any, BinaryIO
 
 from .main import _apply_limits, _detach_stdin, _read_json
 
 _TEXT_CAP = 20_000
 """Characters kept of each text output in the executed notebook."""
 _MAX_FIGURES = 24
+_IMAGE_CAP = 1_400_000
+"""Characters of one base64 image kept in the executed notebook (about 1 MB of PNG)."""
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -40,12 +42,24 @@ def main(argv: list[str] | None = None) -> int:
     if go.readline().strip() != "go":
         return 0
     plan = _read_json(os.path.join(workdir, "plan.json"))
+    _not_dumpable()
     status.write("begin notebook\n")
     report = run_notebook(plan, out)
-    with open(os.path.join(out, "notebook.json"), "w", encoding="utf-8") as f:
-        json.dump(report, f)
+    # On the status pipe, not in a file: the notebook's own processes share this
+    # user and the work folder, and could replace a file before the parent reads it.
+    status.write(f"report notebook {json.dumps(report)}\n")
     status.write("end notebook\n")
     return 0
+
+
+def _not_dumpable() -> None:
+    """Keep the kernel (same user) out of this process: no ptrace, no /proc/PID/fd."""
+    import ctypes
+
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE, 0
+    except (OSError, AttributeError):
+        pass  # not Linux: the sandbox is weaker there anyway
 
 
 def run_notebook(plan: dict[str, Any], out: str) -> dict[str, Any]:
@@ -71,7 +85,8 @@ def run_notebook(plan: dict[str, Any], out: str) -> dict[str, Any]:
                 report["extract"] = _extract(client, plan)
     except Exception as exc:  # the kernel would not start, or died between cells
         report["failure"] = report["failure"] or {
-            "kind": "kernel", "index": None, "ename": type(exc).__name__, "evalue": str(exc)}
+            "kind": "kernel", "index": None, "ename": type(exc).__name__,
+            "evalue": str(exc)[:_TEXT_CAP]}
     report["seconds"] = round(time.monotonic() - started, 3)
     _save(nb, out)
     return report
@@ -94,16 +109,24 @@ def _execute_cells(client: Any, nb: Any, report: dict[str, Any]) -> dict[str, An
             if exc.ename == "KeyboardInterrupt":  # interrupted by nbclient at the cell's limit
                 return {"kind": "timeout", "index": index, "ename": "TimeoutError",
                         "evalue": f"the cell ran past its limit of {client.timeout} s"}
-            return {"kind": "error", "index": index, "ename": exc.ename, "evalue": exc.evalue,
-                    "traceback": _error_traceback(cell)}
+            return {"kind": "error", "index": index, "ename": str(exc.ename)[:_TEXT_CAP],
+                    "evalue": str(exc.evalue)[:_TEXT_CAP], "traceback": _error_traceback(cell)}
         report["executed"] += 1
     return None
 
 
 def _error_traceback(cell: Any) -> list[str]:
+    """The cell's traceback lines, at most ``_TEXT_CAP`` characters in all (the end kept)."""
     for output in cell.get("outputs", []):
         if output.get("output_type") == "error":
-            return list(output.get("traceback", []))
+            kept: list[str] = []
+            room = _TEXT_CAP
+            for line in reversed([str(t) for t in output.get("traceback", [])]):
+                if room <= 0:
+                    break
+                kept.insert(0, line[-room:])
+                room -= len(kept[0])
+            return kept
     return []
 
 
@@ -128,7 +151,7 @@ def __grader_extract(variable, out, eval_path):
                 labels = np.asarray(net.predict(np.load(eval_path, allow_pickle=False)), dtype=float)
                 np.save(out + "/best_net_predict.npy", labels)
             except Exception as exc:
-                info["predict_error"] = type(exc).__name__ + ": " + str(exc)
+                info["predict_error"] = (type(exc).__name__ + ": " + str(exc))[:2000]
     with open(out + "/extract.json", "w") as f:
         json.dump(info, f)
 __grader_extract(VARIABLE, OUT, EVAL_PATH)
@@ -161,24 +184,43 @@ def _save(nb: Any, out: str) -> None:
     """Write the executed notebook with capped outputs, and its figures as PNG files."""
     import nbformat
 
-    os.makedirs(os.path.join(out, "figures"), exist_ok=True)
+    folder = os.path.join(out, "figures")
+    if os.path.islink(folder) or (os.path.lexists(folder) and not os.path.isdir(folder)):
+        os.unlink(folder)  # whatever the notebook left in the way
+    os.makedirs(folder, exist_ok=True)
     figures = 0
     for index, cell in enumerate(nb.cells):
         for n, output in enumerate(cell.get("outputs", [])):
             png = output.get("data", {}).get("image/png") if "data" in output else None
             if png and figures < _MAX_FIGURES:
                 path = os.path.join(out, "figures", f"cell{index:03d}-{n}.png")
-                with open(path, "wb") as f:
+                with _fresh(path) as f:
                     f.write(base64.b64decode(png))
                 figures += 1
             _cap(output)
-    nbformat.write(nb, os.path.join(out, "executed.ipynb"))
+    with _fresh(os.path.join(out, "executed.ipynb")) as f:
+        f.write(nbformat.writes(nb).encode("utf-8"))
+
+
+def _fresh(path: str) -> BinaryIO:
+    """A new file at ``path``: whatever the notebook left there (a link, a FIFO) goes first."""
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        pass
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644)
+    return os.fdopen(fd, "wb")
 
 
 def _cap(output: Any) -> None:
+    if output.get("output_type") == "error":
+        output["evalue"] = str(output.get("evalue", ""))[:_TEXT_CAP]
+        output["traceback"] = [str(t)[:_TEXT_CAP] for t in output.get("traceback", [])[-20:]]
     if output.get("output_type") == "stream" and len(output.get("text", "")) > _TEXT_CAP:
         output["text"] = output["text"][:_TEXT_CAP] + "\n[... output cut by the grader ...]\n"
     data = output.get("data", {})
+    for key in [k for k in data if k.startswith("image/") and len(data[k]) > _IMAGE_CAP]:
+        data["text/plain"] = f"[a {key} image of {len(data.pop(key))} characters, left out]"
     for key in list(data):
         if key.startswith("text/") and len(data[key]) > _TEXT_CAP:
             data[key] = data[key][:_TEXT_CAP]

@@ -69,8 +69,11 @@ def write_summary(out: Path, results: Sequence[SubmissionResult], rubric: Rubric
     """Every class file of a batch (and each submission's ``gradescope.json``)."""
     for result in results:
         folder = out / result.submission
-        folder.mkdir(parents=True, exist_ok=True)
-        atomic_write(folder / GRADESCOPE, gradescope_text(result))
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            atomic_write(folder / GRADESCOPE, gradescope_text(result))
+        except Exception:  # one student's file must not cost the class files
+            logger.exception("could not write the Gradescope file of %s", result.submission)
     ids = [c.id for c in rubric.checks]
     ids += [i for i in check_order(results) if i not in ids]
     write_class_files(out, results, ids, [r.dumps() for r in results])
