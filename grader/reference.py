@@ -5,7 +5,9 @@ from __future__ import annotations
 import ast
 import importlib.util
 import threading
+import types
 from types import ModuleType
+from typing import Any, Callable
 
 from .errors import RubricError
 from .rubric import Rubric
@@ -53,3 +55,41 @@ def stand_in_source(rubric: Rubric) -> str:
                          if not isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef))
                          or item.name in STAND_IN_METHODS] or [ast.Pass()]
     return ast.unparse(tree)
+
+
+class _SeededNumpy:
+    """numpy, except that ``random`` is a private generator.
+
+    The reference's methods draw from ``np.random``; run with this in place of
+    ``np`` they draw from their own ``RandomState``, which gives the very numbers
+    ``np.random.seed(seed)`` would, without touching numpy's global state
+    (several grading threads share it).
+    """
+
+    def __init__(self, rng: Any) -> None:
+        self.random = rng
+
+    def __getattr__(self, name: str) -> Any:
+        import numpy
+
+        return getattr(numpy, name)
+
+
+def call_seeded(function: Callable[..., Any], seed: int, *args: Any, **kwargs: Any) -> Any:
+    """Call a function of the grader's own code with ``np.random`` seeded privately."""
+    import numpy
+
+    scope = dict(function.__globals__)
+    scope["np"] = _SeededNumpy(numpy.random.RandomState(seed))
+    private = types.FunctionType(function.__code__, scope, function.__name__,
+                                 function.__defaults__, function.__closure__)
+    private.__kwdefaults__ = function.__kwdefaults__
+    return private(*args, **kwargs)
+
+
+def seeded_net(reference: Any, seed: int, *args: Any, **kwargs: Any) -> Any:
+    """``reference.TwoLayerNet(*args, **kwargs)`` built right after ``np.random.seed(seed)``."""
+    cls = reference.TwoLayerNet
+    net = cls.__new__(cls)
+    call_seeded(cls.__init__, seed, net, *args, **kwargs)
+    return net
