@@ -6,6 +6,7 @@
     ├── RubricError (ValueError)        a rubric file is malformed: file, key, reason
     ├── DataError (ValueError)          a data set is missing or not in its expected format
     ├── SubmissionError (ValueError)    a submission cannot be found or unpacked
+    ├── MistakeError (ValueError)       a known mistake no longer applies to the reference
     └── SandboxError (RuntimeError)     the sandboxed child could not be run at all
         └── SandboxTimeout (TimeoutError)   a probe ran past its time limit
 
@@ -37,6 +38,10 @@ class DataError(GraderError, ValueError):
 
 class SubmissionError(GraderError, ValueError):
     """A submission cannot be found, unpacked or read."""
+
+
+class MistakeError(GraderError, ValueError):
+    """A known mistake's patch no longer applies to the reference source."""
 
 
 class SandboxError(GraderError, RuntimeError):

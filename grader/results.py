@@ -81,6 +81,8 @@ class CheckResult:
     """A human-readable name of the check."""
     error: StudentError | None = None
     """The student's exception, when their code raised."""
+    mistake: str | None = None
+    """The id of the known mistake that explains a failure, when one matches."""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -93,6 +95,7 @@ class CheckResult:
             "message": self.message,
             "metrics": dict(self.metrics),
             "error": self.error.to_json() if self.error else None,
+            "mistake": self.mistake,
         }
 
     @classmethod
@@ -108,6 +111,7 @@ class CheckResult:
             message=str(data["message"]),
             metrics=dict(data.get("metrics") or {}),
             error=StudentError.from_json(error) if error else None,
+            mistake=str(data["mistake"]) if data.get("mistake") else None,
         )
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 from pathlib import Path
 from typing import Iterator
 
@@ -10,10 +12,18 @@ import pytest
 from grader.rubric import Rubric, load_rubric
 from grader.session import Session
 
+from .fixtures.make_submissions import write_submissions
+
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures"
-SUBMISSIONS = FIXTURES / "submissions"
 REFERENCE = ROOT / "reference" / "neural_net.py"
+SUBMISSIONS = Path(tempfile.mkdtemp(prefix="grader-submissions-"))
+"""The fixture submissions, generated from the mistake library (reference + one mistake)."""
+write_submissions(SUBMISSIONS)
+
+
+def pytest_sessionfinish() -> None:
+    shutil.rmtree(SUBMISSIONS, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

@@ -148,7 +148,7 @@ def test_github_actions_get_annotations_and_a_summary(tmp_path: Path,
     summary = tmp_path / "summary.md"
     monkeypatch.setenv("GITHUB_ACTIONS", "true")
     monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
-    code, out = run("check", str(SUBMISSIONS / "minibatch_without_replacement"))
+    code, out = run("check", str(SUBMISSIONS / "train_not_implemented"))
     assert code == 1
     assert "::error file=" in out and "neural_net.py" in out and ",line=" in out
     assert "train" in summary.read_text()

@@ -1,0 +1,1 @@
+"""Assignment packs: one folder per assignment, selected by the rubric."""

@@ -1,0 +1,1 @@
+"""The two-layer neural network assignment (TwoLayerNet)."""
