@@ -177,6 +177,7 @@ def _judge_module(child: Child, run_dir: Path, session: Session, check_ids: tupl
 
     from .checks import Evidence, run_check
     from .checks.diagnose import diagnose
+    from .checks.diagnose import prepare as prepare_diagnosis
     from .checks.explain import explain
     from .probe import build_plan
     from .reference import load_reference
@@ -190,6 +191,7 @@ def _judge_module(child: Child, run_dir: Path, session: Session, check_ids: tupl
                          "hyperparameters": data.settings.hyperparameters,
                          "data_dir": str(data.directory)}
     plan = build_plan(rubric, reference, check_ids, accuracy_args)
+    prepare_diagnosis(rubric, plan, reference)
     # numpy's stub cannot tell that no key is "allow_pickle"
     np.savez(run_dir / "inputs.npz", **plan.arrays())  # type: ignore[arg-type]
     outcomes = child.run({"inputs": str(run_dir / "inputs.npz"), "data_dir": plan.data_dir},
@@ -205,7 +207,10 @@ def _judge_module(child: Child, run_dir: Path, session: Session, check_ids: tupl
         _save_first_layer(artifacts, probes["accuracy"].arrays, data.dataset.image_shape)
     results = tuple(run_check(rubric.check(c), probes[PROBE_OF_CHECK[c]], evidence)
                     for c in check_ids)
-    return explain(diagnose(results, evidence), evidence, module), None
+    started = time.monotonic()
+    results = explain(diagnose(results, evidence), evidence, module)
+    timing["diagnosis"] = round(time.monotonic() - started, 4)
+    return results, None
 
 
 def _notebook_part(submission: Submission, workdir: Path, session: Session,

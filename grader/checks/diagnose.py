@@ -26,6 +26,7 @@ from ..mistakes import Library, Mistake, library_for
 from ..probe import Plan
 from ..requests import PROBE_OF_CHECK
 from ..results import CheckResult
+from ..rubric import Rubric
 from .base import Evidence, ProbeData
 from .mutants import RUNNERS, run_mutant
 
@@ -47,6 +48,7 @@ def diagnose(results: tuple[CheckResult, ...], ev: Evidence) -> tuple[CheckResul
         return results
     if library is None:
         return results
+    _precompute(library, ev)
     candidates = {r.id: _matches(r.id, library, ev) for r in failing}
     chosen = _resolve(candidates, {r.id for r in results if r.status == "pass"}, library)
     return tuple(replace(r, mistake=chosen[r.id]) if r.id in chosen else r for r in results)
@@ -98,11 +100,54 @@ def _plan_key(ev: Evidence) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
+_planned: set[str] = set()
+
+
+def prepare(rubric: Rubric, plan: Plan, reference: Any) -> None:
+    """Start computing every mutant's outputs for ``plan`` in the background.
+
+    Called before the child runs: the parent only waits for the sandbox then,
+    so by the time a check fails the comparisons are usually ready."""
+    ev = Evidence(rubric, plan, reference, {})
+    try:
+        library = library_for(rubric)
+    except Exception:
+        return
+    if library is None or _key_of(ev) in _planned:
+        return
+    threading.Thread(target=_precompute, args=(library, ev), daemon=True,
+                     name="grader-mutants").start()
+
+
+def _precompute(library: Library, ev: Evidence) -> None:
+    """Every mutant's outputs for every probe of the plan, the first time a plan is seen.
+
+    After that, diagnosing a submission is only comparisons."""
+    plan_key = _key_of(ev)
+    with _lock:
+        if plan_key in _planned:
+            return
+    for probe in ev.plan.probes:
+        if probe.kind not in RUNNERS:
+            continue
+        for mistake in library.mistakes:
+            checks = [c for c in mistake.compared if PROBE_OF_CHECK.get(c) == probe.kind]
+            if checks and mistake.id in library.modules:
+                _mutant_output(library, mistake.id, probe.kind, ev)
+    with _lock:
+        _planned.add(plan_key)
+
+
+def _key_of(ev: Evidence) -> str:
+    if "plan_key" not in ev.memo:
+        ev.memo["plan_key"] = _plan_key(ev)
+    key: str = ev.memo["plan_key"]
+    return key
+
+
 def _mutant_output(library: Library, mistake_id: str, kind: str, ev: Evidence
                    ) -> ProbeData | None:
-    key = (_plan_key(ev) if "plan_key" not in ev.memo else ev.memo["plan_key"], mistake_id,
-           kind)
-    ev.memo["plan_key"] = key[0]
+    key = (_key_of(ev), mistake_id, kind)
     with _lock:
         if key in _cache:
             return _cache[key]
