@@ -8,6 +8,7 @@ expected of each are the ones its library entry declares.
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import pytest
 
@@ -185,3 +186,21 @@ def test_half_reg_rubric_flips_the_verdict(tmp_path: object) -> None:
 def test_check_ids_are_known() -> None:
     for mistake in MISTAKES:
         assert set(mistake.checks) <= set(CHECK_IDS)
+
+
+def test_class_summary_groups_failures_by_mistake(results: dict[str, SubmissionResult]) -> None:
+    from grader.report.summary import summarize
+
+    chosen = [results[n] for n in ("relu_mask_missing", "bias_reg_in_loss", "correct")]
+    # a second student with the same mistake, and one with an unnamed failure
+    unnamed = replace(results["bias_reg_in_loss"], submission="other")
+    unnamed = replace(unnamed, checks=tuple(replace(c, mistake=None) for c in unnamed.checks))
+    twin = replace(results["relu_mask_missing"], submission="twin")
+    summary = summarize([*chosen, twin, unnamed])
+    by_mistake = {f.mistake: f for f in summary.failures if f.mistake}
+    relu = by_mistake["relu_mask_missing"]
+    assert relu.count == 2 and set(relu.examples) == {"relu_mask_missing", "twin"}
+    assert relu.check == "grad_W1, grad_b1" and "ReLU was inactive" in relu.text
+    assert "your line" not in relu.text
+    plain = [f for f in summary.failures if f.mistake is None]
+    assert [(f.check, f.count, f.examples) for f in plain] == [("loss", 1, ("other",))]
