@@ -79,8 +79,13 @@ def call_seeded(function: Callable[..., Any], seed: int, *args: Any, **kwargs: A
     """Call a function of the grader's own code with ``np.random`` seeded privately."""
     import numpy
 
+    return call_with_rng(function, numpy.random.RandomState(seed), *args, **kwargs)
+
+
+def call_with_rng(function: Callable[..., Any], rng: Any, *args: Any, **kwargs: Any) -> Any:
+    """Call a function of the grader's own code with ``rng`` as its ``np.random``."""
     scope = dict(function.__globals__)
-    scope["np"] = _SeededNumpy(numpy.random.RandomState(seed))
+    scope["np"] = _SeededNumpy(rng)
     private = types.FunctionType(function.__code__, scope, function.__name__,
                                  function.__defaults__, function.__closure__)
     private.__kwdefaults__ = function.__kwdefaults__

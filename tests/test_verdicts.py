@@ -204,3 +204,26 @@ def test_class_summary_groups_failures_by_mistake(results: dict[str, SubmissionR
     assert "your line" not in relu.text
     plain = [f for f in summary.failures if f.mistake is None]
     assert [(f.check, f.count, f.examples) for f in plain] == [("loss", 1, ("other",))]
+
+
+def test_accuracy_is_judged_against_the_reference_trained_identically(
+        results: dict[str, SubmissionResult], tmp_path: object) -> None:
+    from pathlib import Path
+
+    from grader.rubric import load_rubric
+
+    from .conftest import write_rubric
+    metrics = results["correct"].check("accuracy").metrics
+    # the grader's own training of the reference reproduces the child's exactly
+    assert metrics["val_accuracy"] == metrics["reference_accuracy"]
+    reference = metrics["reference_accuracy"]
+    tolerance = metrics["reference_tolerance"]
+    threshold = (reference + 1.0) / 2  # out of reach: only the reference rule can pass
+    path = write_rubric(Path(str(tmp_path)), replace={
+        "threshold = 0.85": f"threshold = {threshold}"})
+    with Session(load_rubric(path), check_ids=("accuracy",)) as s:
+        same = grade_submission(SUBMISSIONS / "minibatch_permutation", s).check("accuracy")
+        worse = grade_submission(SUBMISSIONS / "sgd_step_uphill", s).check("accuracy")
+    assert same.status == "pass" and f"{reference:.3f}" in same.message
+    assert worse.status == "fail"
+    assert f"{reference:.3f}" in worse.message and f"{reference - tolerance:.3f}" in worse.message
