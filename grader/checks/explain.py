@@ -17,6 +17,7 @@ from ..results import CheckResult
 from .base import Evidence
 
 _MAX_LINE = 100
+_FORMULA_GUESS = re.compile(r" It matches what you get when [^.]*\.")
 
 CHECK_LINES: dict[str, tuple[str, str]] = {
     "init": ("__init__", r"randn"),
@@ -52,7 +53,8 @@ def _explained(result: CheckResult, library: Library | None,
     mistake = library.by_id(result.mistake) if library and result.mistake else None
     message = result.message
     if mistake is not None:
-        message += f" Likely cause: {mistake.explanation}"
+        # the named mistake replaces the loss check's own guess at the formula
+        message = _FORMULA_GUESS.sub("", message) + f" Likely cause: {mistake.explanation}"
     where = (mistake.method, mistake.line) if mistake and mistake.line else CHECK_LINES.get(
         result.id)
     line = find_line(methods, *where) if where and result.error is None else None
