@@ -8,9 +8,11 @@ Grades every generated fixture submission (the reference plus one known
 mistake, from ``tests/fixtures/make_submissions.py``) in one process, one at
 a time, and reads the ``diagnosis`` stage of each result's timing: comparing
 the failing checks' outputs with the library's mutants and finding the
-student's line. The mutants' own outputs are computed on the first failing
-submission of a process and then cached, so the first submission is reported
-apart ("cold") from the rest ("warm"). Target: warm at most 0.1 s.
+student's line. A mutant's own outputs are computed the first time a failure
+of its kind needs them and then cached for the process, so the first pass
+over the fixtures ("cold": what one ``grader check`` pays) is reported apart
+from later passes ("warm": every submission of a batch after the first few).
+Target: warm at most 0.1 s per failing submission.
 """
 
 from __future__ import annotations
@@ -47,10 +49,11 @@ def measure(reps: int) -> dict[str, float | int | bool]:
                     if result.status != "graded" or result.passed:
                         continue
                     seconds = float(result.timing.get("diagnosis", 0.0))
-                    (cold if not cold and rep == 0 else warm).append(seconds)
-    return {"submissions": len(warm) + len(cold), "cold_seconds": cold[0],
-            "warm_median_seconds": statistics.median(warm), "warm_max_seconds": max(warm),
-            "target_seconds": TARGET, "ok": max(warm) <= TARGET}
+                    (cold if rep == 0 else warm).append(seconds)
+    return {"failing_submissions": len(cold), "cold_median_seconds": statistics.median(cold),
+            "cold_max_seconds": max(cold), "warm_median_seconds": statistics.median(warm),
+            "warm_max_seconds": max(warm), "target_seconds": TARGET,
+            "ok": max(warm) <= TARGET}
 
 
 def main() -> int:
@@ -62,10 +65,10 @@ def main() -> int:
     if args.json:
         print(json.dumps(numbers, indent=2))
     else:
-        print(f"failing submissions graded: {numbers['submissions']}")
-        print(f"diagnosis, first failing submission (computes the mutants): "
-              f"{numbers['cold_seconds']:.3f} s")
-        print(f"diagnosis, every later one: median {numbers['warm_median_seconds']:.4f} s, "
+        print(f"failing submissions per pass: {numbers['failing_submissions']}")
+        print(f"diagnosis, first pass (computes the mutants): median "
+              f"{numbers['cold_median_seconds']:.4f} s, max {numbers['cold_max_seconds']:.4f} s")
+        print(f"diagnosis, later passes: median {numbers['warm_median_seconds']:.4f} s, "
               f"max {numbers['warm_max_seconds']:.4f} s (target {TARGET} s): "
               f"{'OK' if numbers['ok'] else 'OVER'}")
     return 0 if numbers["ok"] else 1

@@ -177,7 +177,6 @@ def _judge_module(child: Child, run_dir: Path, session: Session, check_ids: tupl
 
     from .checks import Evidence, run_check
     from .checks.diagnose import diagnose
-    from .checks.diagnose import prepare as prepare_diagnosis
     from .checks.explain import explain
     from .probe import build_plan
     from .reference import load_reference
@@ -191,7 +190,6 @@ def _judge_module(child: Child, run_dir: Path, session: Session, check_ids: tupl
                          "hyperparameters": data.settings.hyperparameters,
                          "data_dir": str(data.directory)}
     plan = build_plan(rubric, reference, check_ids, accuracy_args)
-    prepare_diagnosis(rubric, plan, reference)
     # numpy's stub cannot tell that no key is "allow_pickle"
     np.savez(run_dir / "inputs.npz", **plan.arrays())  # type: ignore[arg-type]
     outcomes = child.run({"inputs": str(run_dir / "inputs.npz"), "data_dir": plan.data_dir},

@@ -4,7 +4,8 @@ For a failing check, the outputs the student's code gave on the check's
 inputs are compared with those of every mutated reference (reference + one
 known mistake, from the assignment's library) that fails that check. A
 mutant's outputs depend only on the plan, so they are computed once per plan
-and cached; a failing submission then costs a few array comparisons. When
+(on the first failure that needs them) and cached; a failing submission then
+costs a few array comparisons. When
 several mistakes match, the one that explains the most failing checks of the
 submission (and contradicts the fewest passing ones) wins. A failing check no
 mutant is compared on (accuracy) takes the mistake found for another check,
@@ -26,7 +27,6 @@ from ..mistakes import Library, Mistake, library_for
 from ..probe import Plan
 from ..requests import PROBE_OF_CHECK
 from ..results import CheckResult
-from ..rubric import Rubric
 from .base import Evidence, ProbeData
 from .mutants import RUNNERS, run_mutant
 
@@ -48,7 +48,6 @@ def diagnose(results: tuple[CheckResult, ...], ev: Evidence) -> tuple[CheckResul
         return results
     if library is None:
         return results
-    _precompute(library, ev)
     candidates = {r.id: _matches(r.id, library, ev) for r in failing}
     chosen = _resolve(candidates, {r.id for r in results if r.status == "pass"}, library)
     return tuple(replace(r, mistake=chosen[r.id]) if r.id in chosen else r for r in results)
@@ -65,10 +64,26 @@ def _matches(check_id: str, library: Library, ev: Evidence) -> list[Mistake]:
     for mistake in library.mistakes:
         if check_id not in mistake.compared or mistake.id not in library.modules:
             continue
+        if kind == "train" and not _train_prefilter(student, library, mistake.id, ev):
+            continue
         mutant = _mutant_output(library, mistake.id, kind, ev)
         if mutant is not None and same(student, signature(check_id, mutant, ev.plan)):
             found.append(mistake)
     return found
+
+
+def _train_prefilter(student: Signature, library: Library, mistake_id: str,
+                     ev: Evidence) -> bool:
+    """Whether the mutant matches on the plan's shortest training run: only then are
+    the others (most of a mutant's training time) worth running."""
+    runs = next(p.args for p in ev.plan.probes if p.kind == "train")["runs"]
+    short = min(runs, key=lambda run: run["kwargs"]["num_iters"])["name"]
+    mutant = _mutant_output(library, mistake_id, f"train:{short}", ev)
+    if mutant is None:
+        return True
+    ours = signature("train", mutant, ev.plan)
+    keys = [k for k in ours if k.startswith(f"{short}.")]
+    return all(k in student and _same_value(student[k], ours[k]) for k in keys)
 
 
 def _resolve(candidates: Mapping[str, list[Mistake]], passing: set[str],
@@ -100,44 +115,6 @@ def _plan_key(ev: Evidence) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
-_planned: set[str] = set()
-
-
-def prepare(rubric: Rubric, plan: Plan, reference: Any) -> None:
-    """Start computing every mutant's outputs for ``plan`` in the background.
-
-    Called before the child runs: the parent only waits for the sandbox then,
-    so by the time a check fails the comparisons are usually ready."""
-    ev = Evidence(rubric, plan, reference, {})
-    try:
-        library = library_for(rubric)
-    except Exception:
-        return
-    if library is None or _key_of(ev) in _planned:
-        return
-    threading.Thread(target=_precompute, args=(library, ev), daemon=True,
-                     name="grader-mutants").start()
-
-
-def _precompute(library: Library, ev: Evidence) -> None:
-    """Every mutant's outputs for every probe of the plan, the first time a plan is seen.
-
-    After that, diagnosing a submission is only comparisons."""
-    plan_key = _key_of(ev)
-    with _lock:
-        if plan_key in _planned:
-            return
-    for probe in ev.plan.probes:
-        if probe.kind not in RUNNERS:
-            continue
-        for mistake in library.mistakes:
-            checks = [c for c in mistake.compared if PROBE_OF_CHECK.get(c) == probe.kind]
-            if checks and mistake.id in library.modules:
-                _mutant_output(library, mistake.id, probe.kind, ev)
-    with _lock:
-        _planned.add(plan_key)
-
-
 def _key_of(ev: Evidence) -> str:
     if "plan_key" not in ev.memo:
         ev.memo["plan_key"] = _plan_key(ev)
@@ -151,8 +128,8 @@ def _mutant_output(library: Library, mistake_id: str, kind: str, ev: Evidence
     with _lock:
         if key in _cache:
             return _cache[key]
-    # One mutant run at a time: each runs once per plan, and the warnings filter
-    # (np.matrix warns; a mistake's warning must not become an error) is global.
+    # One mutant run at a time: each runs once per plan and process, and the warnings
+    # filter (np.matrix warns; a mistake's warning must not become an error) is global.
     with _run_lock:
         if key in _cache:
             return _cache[key]

@@ -114,11 +114,15 @@ def run_predict(module: Any, plan: Plan, reference: Any) -> ProbeOutput:
     return out
 
 
-def run_train(module: Any, plan: Plan, reference: Any) -> ProbeOutput:
-    """The mutant's ``train`` with the reference loss and predict standing in, as in the child."""
+def run_train(module: Any, plan: Plan, reference: Any, only: str | None = None) -> ProbeOutput:
+    """The mutant's ``train`` with the reference loss and predict standing in, as in the child.
+
+    With ``only``, just that run of the plan."""
     out = ProbeOutput()
     ctx = Context(module.TwoLayerNet, reference, {}, "", None)
     for run in _args(plan, "train")["runs"]:
+        if only is not None and run["name"] != only:
+            continue
         name, case = run["name"], plan.cases[run["data"]]
         net = reference_net(module, case.params)
         recorder = TrainRecorder(ctx, net, case.X, case.y)
@@ -144,6 +148,12 @@ RUNNERS: dict[str, Callable[[Any, Plan, Any], ProbeOutput]] = {
 
 
 def run_mutant(kind: str, module: Any, plan: Plan, reference: Any) -> ProbeData:
-    """The mutant's outputs for probe ``kind``, shaped as the child's would be."""
-    out = RUNNERS[kind](module, plan, reference)
+    """The mutant's outputs for probe ``kind``, shaped as the child's would be.
+
+    ``train:NAME`` runs only the train probe's run NAME."""
+    kind, _, only = kind.partition(":")
+    if only:
+        out = run_train(module, plan, reference, only)
+    else:
+        out = RUNNERS[kind](module, plan, reference)
     return ProbeData(_DONE, out.arrays, out.info)

@@ -1,0 +1,71 @@
+"""The mistake library: patches that survive comment lines, and diagnosis that degrades quietly."""
+
+from __future__ import annotations
+
+import ast
+import dataclasses
+import re
+from pathlib import Path
+
+import pytest
+
+from grader.assignments.two_layer_net.mistakes import MISTAKES, VARIANTS
+from grader.errors import MistakeError
+from grader.mistakes import Mistake, library_for, mistakes_of
+from grader.pipeline import grade_submission
+from grader.rubric import Rubric, load_rubric
+from grader.session import Session
+
+from .conftest import SUBMISSIONS, write_rubric
+
+
+def with_solution_markers(source: str) -> str:
+    """Comment lines around every indented code line, as an assignment's solution markers."""
+    out = []
+    for line in source.splitlines():
+        indent = re.match(r"\s*", line)
+        pad = indent.group(0) if indent else ""
+        if pad and line.strip() and not line.strip().startswith(("def ", "class ", '"""', "@")):
+            out += [f"{pad}### BEGIN SOLUTION", line, f"{pad}### END SOLUTION"]
+        else:
+            out.append(line)
+    return "\n".join(out) + "\n"
+
+
+@pytest.mark.parametrize("mistake", MISTAKES + VARIANTS, ids=lambda m: m.id)
+def test_patches_apply_with_comment_lines_around_the_code(mistake: Mistake,
+                                                          rubric: Rubric) -> None:
+    source = rubric.reference.read_text(encoding="utf-8")
+    marked = with_solution_markers(source)
+    assert marked.count("### BEGIN SOLUTION") > 20
+    plain, commented = mistake.apply(source), mistake.apply(marked)
+    if mistake.status == "graded":
+        assert ast.dump(ast.parse(plain)) == ast.dump(ast.parse(commented))
+    else:
+        assert commented != marked
+
+
+def test_a_patch_that_no_longer_applies_is_an_error(rubric: Rubric) -> None:
+    source = rubric.reference.read_text(encoding="utf-8")
+    gone = Mistake("gone", ("loss",), "x", (("this text is not in the reference", "y"),))
+    twice = Mistake("twice", ("loss",), "x", (("self.params", "y"),))
+    comment = Mistake("comment", ("loss",), "x", (("# Shifting", "y"),))
+    for mistake in (gone, twice, comment):
+        with pytest.raises(MistakeError):
+            mistake.apply(source)
+
+
+def test_diagnosis_degrades_to_no_mistake_without_a_library(tmp_path: Path) -> None:
+    path = write_rubric(tmp_path, replace={'name = "two_layer_net"': 'name = "no_such_pack"'})
+    other = load_rubric(path)
+    assert mistakes_of(other.name) is None and library_for(other) is None
+    with Session(other, check_ids=("scores", "predict")) as session:
+        result = grade_submission(SUBMISSIONS / "predict_omits_b2", session)
+    predict = result.check("predict")
+    assert predict.status == "fail" and predict.mistake is None
+    assert "Likely cause" not in predict.message
+
+
+def test_no_library_without_the_reference(rubric: Rubric, tmp_path: Path) -> None:
+    missing = dataclasses.replace(rubric, reference=tmp_path / "absent.py")
+    assert library_for(missing) is None
