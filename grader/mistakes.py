@@ -20,6 +20,7 @@ from typing import Callable, Literal, Sequence
 
 from .errors import MistakeError
 from .rubric import Rubric
+from .syntax import parse
 
 Transform = Callable[[ast.Module], ast.Module]
 logger = logging.getLogger(__name__)
@@ -55,7 +56,7 @@ class Mistake:
             _check_patch(self.id, source, old)
             source = source.replace(old, new)
         if self.transform is not None:
-            source = ast.unparse(self.transform(ast.parse(source)))
+            source = ast.unparse(self.transform(parse(source)))
         return source
 
     @property

@@ -32,8 +32,9 @@ def format_table(result: SubmissionResult, width: int = 100, color: bool = False
     for c in result.checks:
         points = f"{_fmt(c.score)}/{_fmt(c.max_score)}"
         mark = style(f"{_MARK[c.status]:<5}", fg=_COLOUR[c.status], bold=c.status != "pass")
-        lines.append(f"  {mark}  {c.id:<{name_width}}  {points:>7}")
-        if c.status != "pass" or not result.error:
+        lines.append(f"  {mark}  {c.id:<{name_width}}  {points:>7}"
+                     + ("  not graded" if result.error and c.status == "error" else ""))
+        if not result.error:
             for text in textwrap.wrap(c.message, width - 8)[:6] if c.status != "pass" else []:
                 lines.append(f"         {text}")
             if c.status in ("fail", "error"):
@@ -48,7 +49,7 @@ def _details(check: CheckResult, width: int, style: Any) -> list[str]:
     """Measured vs expected on the first failing visible case, and the mistake's id."""
     out = []
     case = _first_visible_failure(check.metrics)
-    if case is not None:
+    if case is not None and "measured " not in check.message:
         name = str(case.get("case", "")).split("@")[0]
         out.append(f"         {name}: measured {_short(case['measured'])}")
         out.append(f"         {' ' * len(name)}  expected {_short(case['expected'])}")

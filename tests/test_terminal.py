@@ -20,9 +20,10 @@ def test_check_names_the_mistake_with_numbers_and_the_line() -> None:
     out = result.output
     assert result.exit_code == 1
     assert ANSI not in out  # not a terminal: click strips the styles
-    assert "toy: measured" in out and "expected" in out
+    joined = " ".join(out.split())  # messages are wrapped
+    assert "measured 6.367" in joined and "expected 1.303" in joined
     assert "mistake: loss_summed_not_averaged" in out
-    assert "your line" in out and "sum()" in out
+    assert "your line" in joined and "sum()" in joined
 
 
 def test_table_is_coloured_when_asked() -> None:
@@ -40,3 +41,10 @@ def test_colour_reaches_a_terminal() -> None:
                                        str(SUBMISSIONS / "predict_omits_b2")],
                                 color=True, catch_exceptions=False)
     assert ANSI in result.output
+
+
+def test_arrays_show_measured_against_expected_on_the_toy_problem() -> None:
+    result = check(SUBMISSIONS / "relu_mask_missing", checks=["grad_W1"])
+    table = format_table(result)
+    assert "toy: measured [" in table and "expected [" in table
+    assert "mistake: relu_mask_missing" in table

@@ -7,14 +7,14 @@ builds ``grads['W1']``.
 
 from __future__ import annotations
 
-import ast
 import re
 from dataclasses import replace
 from pathlib import Path
+from typing import Any, Mapping
 
 from ..mistakes import Library, library_for
 from ..results import CheckResult
-from .base import Evidence
+from .base import Evidence, case_label
 
 _MAX_LINE = 100
 _FORMULA_GUESS = re.compile(r" It matches what you get when [^.]*\.")
@@ -51,7 +51,7 @@ def explain(results: tuple[CheckResult, ...], ev: Evidence,
 def _explained(result: CheckResult, library: Library | None,
                methods: dict[str, list[tuple[int, str]]]) -> CheckResult:
     mistake = library.by_id(result.mistake) if library and result.mistake else None
-    message = result.message
+    message = result.message + _measured(result.metrics, result.message)
     if mistake is not None:
         # the named mistake replaces the loss check's own guess at the formula
         message = _FORMULA_GUESS.sub("", message) + f" Likely cause: {mistake.explanation}"
@@ -65,36 +65,85 @@ def _explained(result: CheckResult, library: Library | None,
     return replace(result, message=message, metrics=metrics)
 
 
+def _measured(metrics: Mapping[str, Any], message: str) -> str:
+    """Measured against expected on the first failing case students may see."""
+    cases = metrics.get("cases")
+    if not isinstance(cases, list) or "relative error" in message:
+        return ""
+    for case in cases:
+        if not isinstance(case, Mapping) or case.get("ok") is not False or case.get("hidden"):
+            continue
+        where = case_label(str(case.get("case", "")))
+        reg = f" with reg={case['reg']:g}" if isinstance(case.get("reg"), (int, float)) else ""
+        measured, expected = case.get("measured"), case.get("expected")
+        if isinstance(measured, float) and isinstance(expected, float):
+            return f" On {where}{reg}: measured {measured:.6g}, expected {expected:.6g}."
+        error = case.get("error")
+        if isinstance(error, float) and not case.get("problem"):
+            return (f" On {where}{reg} the largest difference from the expected values is "
+                    f"{error:.3g} (tolerance {case.get('tolerance', 0):g}).")
+        return ""
+    return ""
+
+
 def _methods(module: Path | None, class_name: str) -> dict[str, list[tuple[int, str]]]:
-    """Code lines (no blanks, no comments) of each method of the student's class."""
+    """Code lines (no blanks, comments or docstrings) of each method of the student's class.
+
+    Read by indentation, not with ``ast``: numpy parses every ``.npy`` header
+    with ``ast.literal_eval``, and in CPython 3.11 two threads converting ASTs at
+    once can fail ("AST constructor recursion depth mismatch").
+    """
     if module is None:
         return {}
     try:
-        source = module.read_text(encoding="utf-8", errors="replace")
-        tree = ast.parse(source)
-    except (OSError, SyntaxError, ValueError, RecursionError):
+        lines = module.read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
         return {}
-    lines = source.splitlines()
+    start = next((i for i, line in enumerate(lines)
+                  if re.match(rf"\s*class\s+{re.escape(class_name)}\b", line)), None)
+    if start is None:
+        return {}
+    outer = _indent(lines[start])
     out: dict[str, list[tuple[int, str]]] = {}
-    for node in ast.walk(tree):
-        if isinstance(node, ast.ClassDef) and node.name == class_name:
-            for item in node.body:
-                if isinstance(item, ast.FunctionDef) and item.end_lineno is not None:
-                    out[item.name] = [
-                        (n, lines[n - 1].strip()) for n in range(_body_start(item),
-                                                                 item.end_lineno + 1)
-                        if n <= len(lines) and lines[n - 1].strip()
-                        and not lines[n - 1].strip().startswith("#")]
+    i = start + 1
+    while i < len(lines) and (not _is_code(lines[i]) or _indent(lines[i]) > outer):
+        match = re.match(r"(\s*)def\s+(\w+)\s*\(", lines[i])
+        if not match:
+            i += 1
+            continue
+        j, body = i + 1, []
+        while j < len(lines) and (not _is_code(lines[j])
+                                  or _indent(lines[j]) > len(match.group(1))):
+            if _is_code(lines[j]):
+                body.append((j + 1, lines[j].strip()))
+            j += 1
+        out.setdefault(match.group(2), _without_docstring(lines[i], body))
+        i = j
     return out
 
 
-def _body_start(function: ast.FunctionDef) -> int:
-    """The first line after the signature and the docstring."""
-    first = function.body[0]
-    if (isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant)
-            and isinstance(first.value.value, str) and len(function.body) > 1):
-        return (first.end_lineno or first.lineno) + 1
-    return first.lineno
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip())
+
+
+def _is_code(line: str) -> bool:
+    return bool(line.strip()) and not line.strip().startswith("#")
+
+
+_QUOTES = ('"""', "'''")
+
+
+def _without_docstring(signature: str, body: list[tuple[int, str]]) -> list[tuple[int, str]]:
+    """The body without the rest of a signature split over lines, and the docstring."""
+    if not signature.rstrip().endswith(":"):
+        end = next((k for k, (_, text) in enumerate(body) if text.endswith(":")), -1)
+        body = body[end + 1:]
+    if body and body[0][1].lstrip("rRuU").startswith(_QUOTES):
+        quote = body[0][1].lstrip("rRuU")[:3]
+        end = next((k for k, (_, text) in enumerate(body)
+                    if text.count(quote) >= (2 if k == 0 else 1)), len(body) - 1)
+        body = body[end + 1:]
+    return body
 
 
 def find_line(methods: dict[str, list[tuple[int, str]]], method: str,

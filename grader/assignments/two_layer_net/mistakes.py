@@ -82,7 +82,7 @@ _INIT = (
 _FORWARD = (
     Mistake("forward_missing_b1", ("scores", "loss", *_GRADS),
             "The forward pass in loss() leaves out b1: the hidden layer is relu(X W1 + b1).",
-            ((_HIDDEN_PRE, "hidden_pre = X.dot(W1)"),), method="loss", line=r"W1\)?\s*$|W1\b"),
+            ((_HIDDEN_PRE, "hidden_pre = X.dot(W1)"),), method="loss", line=r"dot\(\s*W1|@\s*W1|dot\(X,\s*W1"),
     Mistake("forward_missing_b2", ("scores", "loss", *_GRADS),
             "The forward pass in loss() leaves out b2: the scores are hidden W2 + b2.",
             ((_SCORES, "scores = hidden.dot(W2)"),), method="loss", line=r"scores\s*="),
