@@ -69,3 +69,15 @@ def test_diagnosis_degrades_to_no_mistake_without_a_library(tmp_path: Path) -> N
 def test_no_library_without_the_reference(rubric: Rubric, tmp_path: Path) -> None:
     missing = dataclasses.replace(rubric, reference=tmp_path / "absent.py")
     assert library_for(missing) is None
+
+
+@pytest.mark.parametrize("mistake", [m for m in MISTAKES if m.line], ids=lambda m: m.id)
+def test_each_mistake_points_at_a_line_of_its_method(mistake: Mistake) -> None:
+    from grader.checks.explain import _methods, find_line
+
+    module = SUBMISSIONS / mistake.id / "neural_net.py"
+    found = find_line(_methods(module, "TwoLayerNet"), mistake.method, mistake.line)
+    assert found is not None
+    lineno, text = found
+    assert module.read_text(encoding="utf-8").splitlines()[lineno - 1].strip().startswith(
+        text.removesuffix("..."))
