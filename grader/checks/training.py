@@ -94,7 +94,12 @@ def _update_problem(arrays: Mapping[str, np.ndarray], kwargs: Mapping[str, Any],
         return ("The parameters are not updated by plain SGD, params -= learning_rate * "
                 "grads, for all of W1, b1, W2 and b2.")
     if np.ptp(rates, axis=1).max() > _RATE_TOLERANCE * rates.max():
-        return "Not every parameter is updated with the same learning rate."
+        step = int(np.argmax(np.ptp(rates, axis=1)))
+        measured = ", ".join(f"{k} {r + 0.0:.3g}" for k, r in zip(("W1", "b1", "W2", "b2"),
+                                                             rates[step]))
+        return (f"Not every parameter is updated with the same learning rate (step {step + 1} "
+                f"applied {measured}; expected {kwargs['learning_rate']:g} times a power of "
+                "learning_rate_decay for all four).")
     lr0, decay = kwargs["learning_rate"], kwargs["learning_rate_decay"]
     steps = np.log(rates[:, 0] / lr0) / np.log(decay)
     info["learning_rates"] = [float(r) for r in rates[:, 0]]
