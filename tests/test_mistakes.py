@@ -81,3 +81,17 @@ def test_each_mistake_points_at_a_line_of_its_method(mistake: Mistake) -> None:
     lineno, text = found
     assert module.read_text(encoding="utf-8").splitlines()[lineno - 1].strip().startswith(
         text.removesuffix("..."))
+
+
+def test_the_demo_students_mistakes_are_named(tmp_path: Path) -> None:
+    """The demo submissions are written in their own styles, not patched from the reference."""
+    from grader.api import grade
+    from grader.cli import EXAMPLES
+
+    entries = [p for p in sorted(EXAMPLES.iterdir())
+               if not (p.is_dir() and any(p.rglob("*.ipynb")))]
+    results = grade(entries, tmp_path, jobs=2)
+    failing = [(r.submission, c) for r in results for c in r.checks
+               if c.status in ("fail", "error")]
+    assert len(failing) >= 5
+    assert [f"{name}:{c.id}" for name, c in failing if c.mistake is None] == []
