@@ -215,6 +215,12 @@ _TRAIN = (
             "Every minibatch holds the same first rows; sample rows at random each iteration.",
             ((_SAMPLE, "batch = np.arange(min(batch_size, num_train))"),),
             method="train", line=r"batch\s*="),
+    Mistake("minibatch_crashes_when_N_below_batch_size", ("train",),
+            "Minibatches are drawn with replace=False and batch_size rows, which raises when "
+            "the training set has fewer than batch_size rows: take min(batch_size, N) rows, "
+            "or sample with replacement.",
+            ((_SAMPLE, "batch = np.random.choice(num_train, batch_size, replace=False)"),),
+            method="train", line=r"choice|permutation"),
     Mistake("minibatch_labels_shuffled", ("train", "accuracy"),
             "y_batch is not the labels of the rows in X_batch: index X and y with the same rows.",
             ((_BATCH, "X_batch, y_batch = X[batch], y[np.random.permutation(batch)]"),),
