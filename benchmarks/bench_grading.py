@@ -30,13 +30,20 @@ import subprocess
 import sys
 import tempfile
 import time
+import atexit
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 BARE = Path(__file__).resolve().parent / "bare_grading.py"
-FIXTURES = ROOT / "tests" / "fixtures" / "submissions"
 REFERENCE = ROOT / "grader" / "assignments" / "two_layer_net" / "reference" / "neural_net.py"
+FIXTURES = Path(tempfile.mkdtemp(prefix="bench-fixtures-"))
+"""The fixture submissions, generated from the mistake library (reference + one mistake)."""
+sys.path.insert(0, str(ROOT))
+from tests.fixtures.make_submissions import write_submissions  # noqa: E402
+
+write_submissions(FIXTURES)
+atexit.register(shutil.rmtree, FIXTURES, True)
 
 CHECK_TARGET = 0.5
 """Seconds of wall time for ``grader check`` on one module."""

@@ -16,6 +16,7 @@ draw the same charts. Then :func:`grader.report.render_all` is timed.
 from __future__ import annotations
 
 import argparse
+import atexit
 import json
 import random
 import shutil
@@ -28,7 +29,13 @@ from typing import Any
 import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
-FIXTURES = ROOT / "tests" / "fixtures" / "submissions"
+FIXTURES = Path(tempfile.mkdtemp(prefix="bench-fixtures-"))
+"""The fixture submissions, generated from the mistake library (reference + one mistake)."""
+sys.path.insert(0, str(ROOT))
+from tests.fixtures.make_submissions import write_submissions  # noqa: E402
+
+write_submissions(FIXTURES)
+atexit.register(shutil.rmtree, FIXTURES, True)
 
 
 def grade_fixtures(out: Path) -> Path:

@@ -4,8 +4,8 @@ Usage::
 
     python docs/make_screenshot.py [--out docs/report.png] [--height 1800]
 
-Grades ``tests/fixtures/submissions/forward_missing_b1`` (the forward pass
-forgets b1) into a temporary folder and photographs the top of its
+Grades the fixture ``forward_missing_b1`` (the reference whose forward pass
+forgets b1, written by ``tests/fixtures/make_submissions.py``) into a temporary folder and photographs the top of its
 ``report.html``: the score, the table of checks and the plots. Uses the
 Chromium installed by the system (``/usr/bin/chromium``), never a download.
 """
@@ -18,7 +18,10 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SUBMISSION = ROOT / "tests" / "fixtures" / "submissions" / "forward_missing_b1"
+sys.path.insert(0, str(ROOT))
+from tests.fixtures.make_submissions import write_submissions  # noqa: E402
+
+FIXTURE = "forward_missing_b1"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
@@ -47,8 +50,9 @@ def main() -> int:
     from grader.api import grade
 
     with tempfile.TemporaryDirectory(prefix="report-screenshot-") as tmp:
-        (result,) = grade([SUBMISSION], Path(tmp))
-        screenshot(Path(tmp) / result.submission / "report.html", args.out, args.width,
+        write_submissions(Path(tmp) / "fixtures")
+        (result,) = grade([Path(tmp) / "fixtures" / FIXTURE], Path(tmp) / "out")
+        screenshot(Path(tmp) / "out" / result.submission / "report.html", args.out, args.width,
                    args.height)
     print(f"{args.out}: {result.submission}, {result.score:g} / {result.max_score:g} points")
     return 0

@@ -61,7 +61,7 @@ def check(path: Path, checks: tuple[str, ...], as_json: bool, rubric: Path | Non
     """Self-check one submission (a .py file or a folder) with the visible checks."""
     result = _guard(lambda: api.check(path, checks=checks or None, rubric=rubric, data=data,
                                       isolation=isolation))  # type: ignore[arg-type]
-    click.echo(result.dumps() if as_json else api.format_table(result))
+    click.echo(result.dumps() if as_json else api.format_table(result, color=True))
     _github([result], summary=True)
     sys.exit(0 if result.passed else 1)
 

@@ -36,6 +36,7 @@ import numpy as np
 import numpy.typing as npt
 
 from grader.errors import DataError
+from grader.syntax import one_at_a_time
 
 __all__ = [
     "CIFAR10_CLASS_NAMES",
@@ -324,7 +325,7 @@ def _centre(
 def _read_digits(path: Path) -> tuple[npt.NDArray[np.uint8], IntArray]:
     """Read and check ``digits.npz``."""
     try:
-        with np.load(path, allow_pickle=False) as archive:
+        with one_at_a_time(), np.load(path, allow_pickle=False) as archive:
             X, y = archive["X"], archive["y"]
     except FileNotFoundError:
         raise DataError(f"embedded digits not found: {path} (is the grader installed completely?)") from None

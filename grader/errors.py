@@ -8,6 +8,7 @@
     ├── SubmissionError (ValueError)    a submission cannot be found or unpacked
     ├── ReleaseError (ValueError)       an assignment pack cannot be released (markers, reference)
     ├── UnsafeOutput (ValueError)       a file a sandbox left behind is not what it must be
+    ├── MistakeError (ValueError)       a known mistake no longer applies to the reference
     └── SandboxError (RuntimeError)     the sandboxed child could not be run at all
         └── SandboxTimeout (TimeoutError)   a probe ran past its time limit
 
@@ -53,6 +54,10 @@ class UnsafeOutput(GraderError, ValueError):
         self.name = name
         self.reason = reason
         super().__init__(f"{name}: {reason}")
+
+
+class MistakeError(GraderError, ValueError):
+    """A known mistake's patch no longer applies to the reference source."""
 
 
 class SandboxError(GraderError, RuntimeError):

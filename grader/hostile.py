@@ -37,6 +37,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from .errors import UnsafeOutput
+from .syntax import one_at_a_time
 
 MAX_JSON = 4 * 2**20
 """Bytes of one JSON file a child wrote (a probe's info, a notebook's report)."""
@@ -155,7 +156,8 @@ def read_npy(base: Path, rel: str, max_bytes: int = MAX_ARRAYS) -> Any:
     if not data.startswith(b"\x93NUMPY"):
         raise UnsafeOutput(rel, "not a NumPy .npy file")
     try:
-        array = np.load(io.BytesIO(data), allow_pickle=False)
+        with one_at_a_time():
+            array = np.load(io.BytesIO(data), allow_pickle=False)
     except (ValueError, OSError, EOFError) as exc:
         raise UnsafeOutput(rel, f"not a readable .npy file ({str(exc)[:200]})") from None
     return _check_array(array, rel)
@@ -171,7 +173,7 @@ def read_npz(base: Path, rel: str, max_bytes: int = MAX_ARRAYS) -> dict[str, Any
             unpacked = sum(info.file_size for info in archive.infolist())
         if unpacked > max_bytes:
             raise UnsafeOutput(rel, f"unpacks to {unpacked} bytes, over {max_bytes}")
-        with np.load(io.BytesIO(data), allow_pickle=False) as npz:
+        with one_at_a_time(), np.load(io.BytesIO(data), allow_pickle=False) as npz:
             arrays = {key: npz[key] for key in npz.files}
     except (zipfile.BadZipFile, ValueError, OSError, EOFError, KeyError) as exc:
         raise UnsafeOutput(rel, f"not a readable .npz file ({str(exc)[:200]})") from None

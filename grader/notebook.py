@@ -23,7 +23,7 @@ from . import hostile
 from .errors import UnsafeOutput
 from .limits import Limits
 from .resources import student_template
-from .reference import parse_python
+from .syntax import parse
 from .sandbox import Child, ChildConfig, ProbeRequest
 
 COURSE_FILES = student_template() / "cs231n"
@@ -347,7 +347,7 @@ def module_from_notebook(nb_cells: tuple[str, ...], class_name: str, dest: Path)
         code = "\n".join(line for line in source.splitlines()
                          if not line.lstrip().startswith(("%", "!")))
         try:
-            tree = parse_python(code)
+            tree = parse(code)
             kept = [node for node in tree.body if _is_definition(node)]
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             continue  # nested too deep for the parser, or not Python: nothing to keep

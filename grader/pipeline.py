@@ -74,7 +74,7 @@ def _grade_loaded(submission: Submission, workdir: Path, session: Session, start
                                           artifacts, timing)
     if failure is not None and submission.notebook is None and not submission.skipped:
         return unusable(submission.id, session, failure[0], started, failure[1],
-                        has_notebook=False)
+                        _import_mistake_id(session, failure[1]), has_notebook=False)
     order = {c: i for i, c in enumerate(session.check_ids)}
     checks = tuple(sorted(module_checks + notebook_checks, key=lambda c: order[c.id]))
     timing["total"] = round(time.monotonic() - started, 3)
@@ -113,14 +113,37 @@ def _module_part(module: Path | None, submission: Submission, workdir: Path, ses
         syntax = _syntax_error(module, module.parent if not module.is_relative_to(
             submission.root) else submission.root)
         if syntax is not None:
-            failure = (f"your module cannot be imported: {syntax.summary()}", syntax)
+            failure = (_import_reason(session, syntax), syntax)
     if failure is None:
         assert module is not None
         checks, failure = _run_module(module, submission, workdir, session, check_ids,
                                       artifacts, timing)
         if failure is None:
             return checks, None
-    return _error_checks(session, check_ids, f"Not graded: {failure[0]}", failure[1]), failure
+    return _error_checks(session, check_ids, f"Not graded: {failure[0]}", failure[1],
+                         mistake=_import_mistake_id(session, failure[1])), failure
+
+
+_NOT_GRADED = "Not graded: your module could not be used (the reason is given once, above)."
+
+
+def _import_reason(session: Session, error: StudentError) -> str:
+    """Why the module cannot be imported, naming a known mistake when one matches."""
+    from .mistakes import import_mistake
+
+    mistake = import_mistake(session.rubric, error.type, error.message)
+    if mistake is not None:
+        return mistake.explanation.format(lineno=error.lineno or "?")
+    return f"your module cannot be imported: {error.summary()}"
+
+
+def _import_mistake_id(session: Session, error: StudentError | None) -> str | None:
+    from .mistakes import import_mistake
+
+    if error is None:
+        return None
+    mistake = import_mistake(session.rubric, error.type, error.message)
+    return mistake.id if mistake else None
 
 
 def _run_module(module: Path, submission: Submission, workdir: Path, session: Session,
@@ -145,7 +168,7 @@ def _run_module(module: Path, submission: Submission, workdir: Path, session: Se
         read_only=(session.data_dir, root), isolation=session.isolation)
     child = Child(config, requests)
     try:
-        return _judge_module(child, run_dir, session, check_ids, artifacts, timing)
+        return _judge_module(child, run_dir, session, check_ids, artifacts, timing, module)
     finally:
         child.kill()
 
@@ -159,11 +182,13 @@ def _whole(requests: list[ProbeRequest]) -> Limits:
 
 
 def _judge_module(child: Child, run_dir: Path, session: Session, check_ids: tuple[str, ...],
-                  artifacts: Path | None, timing: dict[str, float]
+                  artifacts: Path | None, timing: dict[str, float], module: Path
                   ) -> tuple[tuple[CheckResult, ...], tuple[str, StudentError | None] | None]:
     import numpy as np
 
     from .checks import Evidence, run_check
+    from .checks.diagnose import diagnose
+    from .checks.explain import explain
     from .probe import build_plan
     from .reference import load_reference
 
@@ -194,8 +219,12 @@ def _judge_module(child: Child, run_dir: Path, session: Session, check_ids: tupl
                         data.dataset if data else None, data.settings if data else None)
     if artifacts is not None and data is not None and "accuracy" in probes:
         _save_first_layer(artifacts, probes["accuracy"].arrays, data.dataset.image_shape)
-    return tuple(run_check(rubric.check(c), probes[PROBE_OF_CHECK[c]], evidence)
-                 for c in check_ids), None
+    results = tuple(run_check(rubric.check(c), probes[PROBE_OF_CHECK[c]], evidence)
+                    for c in check_ids)
+    started = time.monotonic()
+    results = explain(diagnose(results, evidence), evidence, module)
+    timing["diagnosis"] = round(time.monotonic() - started, 4)
+    return results, None
 
 
 def _notebook_part(submission: Submission, workdir: Path, session: Session,
@@ -314,26 +343,30 @@ def _syntax_error(module: Path, root: Path) -> StudentError | None:
 
 
 def _error_checks(session: Session, check_ids: tuple[str, ...], message: str,
-                  error: StudentError | None = None, status: CheckStatus = "error"
-                  ) -> tuple[CheckResult, ...]:
+                  error: StudentError | None = None, status: CheckStatus = "error",
+                  mistake: str | None = None) -> tuple[CheckResult, ...]:
     return tuple(
         CheckResult(id=c, title=session.rubric.check(c).title, status=status, score=0.0,
                     max_score=session.rubric.check(c).points,
-                    visible=session.rubric.check(c).visible, message=message, error=error)
+                    visible=session.rubric.check(c).visible, message=message, error=error,
+                    mistake=mistake)
         for c in check_ids)
 
 
 def unusable(sub_id: str, session: Session, reason: str, started: float | None = None,
-             error: StudentError | None = None, *, has_notebook: bool | None = None
-             ) -> SubmissionResult:
+             error: StudentError | None = None, mistake: str | None = None, *,
+             has_notebook: bool | None = None) -> SubmissionResult:
     """A result for a submission that could not be graded: every module check an error.
 
-    The notebook checks say "No notebook" only when it is known there is none
-    (``has_notebook=False``); otherwise they are errors with the same reason.
+    The reason is said once, in the result's ``error``; each check only says it
+    was not graded. The notebook checks say "No notebook" only when it is known
+    there is none (``has_notebook=False``); otherwise they are errors with the
+    same reason.
     """
     module_ids = tuple(c for c in session.check_ids if c in PROBE_OF_CHECK)
     notebook_ids = tuple(c for c in session.check_ids if c in NOTEBOOK_CHECKS)
-    checks = _error_checks(session, module_ids, f"Not graded: {reason}", error)
+    checks = _error_checks(session, module_ids, _NOT_GRADED if error is not None
+                           else f"Not graded: {reason}", error, mistake=mistake)
     checks += (_no_notebook(session, notebook_ids) if has_notebook is False else
                _error_checks(session, notebook_ids, f"Not graded: {reason}"))
     return SubmissionResult(sub_id, "error", checks, reason,

@@ -9,12 +9,14 @@ from __future__ import annotations
 import ast
 import importlib.util
 import threading
+import types
 from contextlib import contextmanager
 from types import ModuleType
-from typing import TYPE_CHECKING, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 from .errors import RubricError
 from .rubric import Rubric
+from .syntax import parse
 
 if TYPE_CHECKING:
     import numpy as np
@@ -75,34 +77,77 @@ STAND_IN_METHODS = ("loss", "predict")
 """What of the reference stands in for student code (in the train probe)."""
 
 
-_PARSE_LOCK = threading.Lock()
-
-
-def parse_python(source: str) -> ast.Module:
-    """``ast.parse``, one thread at a time: CPython 3.11 before 3.11.8 keeps the AST
-    builder's depth counter per interpreter, and two threads building trees at
-    once fail with "SystemError: AST constructor recursion depth mismatch"
-    (CPython gh-106905); a batch grades submissions in threads."""
-    with _PARSE_LOCK:
-        return ast.parse(source)
-
-
 def stand_in_source(rubric: Rubric) -> str:
     """The reference module's source with its class cut down to ``loss`` and ``predict``.
 
     This is all the train probe's child receives: a student's ``train`` can
     call the reference loss (that is the point) but finds no reference
     ``train`` to call instead of writing its own. In the student build, where
-    the reference does not ship, a quadratic bowl stands in instead.
+    the reference does not ship, a quadratic bowl stands in instead. Computed
+    once per process.
     """
     if is_recorded(rubric):
         from .replay import STAND_IN_SOURCE
 
         return STAND_IN_SOURCE
-    tree = parse_python(rubric.reference.read_text(encoding="utf-8"))
+    source = rubric.reference.read_text(encoding="utf-8")
+    with _lock:
+        if source not in _stand_ins:
+            _stand_ins[source] = _cut_down(source)
+        return _stand_ins[source]
+
+
+_stand_ins: dict[str, str] = {}
+
+
+def _cut_down(source: str) -> str:
+    tree = parse(source)
     for node in tree.body:
         if isinstance(node, ast.ClassDef) and node.name == "TwoLayerNet":
             node.body = [item for item in node.body
                          if not isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef))
                          or item.name in STAND_IN_METHODS] or [ast.Pass()]
     return ast.unparse(tree)
+
+
+class _SeededNumpy:
+    """numpy, except that ``random`` is a private generator.
+
+    The reference's methods draw from ``np.random``; run with this in place of
+    ``np`` they draw from their own ``RandomState``, which gives the very numbers
+    ``np.random.seed(seed)`` would, without touching numpy's global state
+    (several grading threads share it).
+    """
+
+    def __init__(self, rng: Any) -> None:
+        self.random = rng
+
+    def __getattr__(self, name: str) -> Any:
+        import numpy
+
+        return getattr(numpy, name)
+
+
+def call_seeded(function: Callable[..., Any], seed: int, *args: Any, **kwargs: Any) -> Any:
+    """Call a function of the grader's own code with ``np.random`` seeded privately."""
+    import numpy
+
+    return call_with_rng(function, numpy.random.RandomState(seed), *args, **kwargs)
+
+
+def call_with_rng(function: Callable[..., Any], rng: Any, *args: Any, **kwargs: Any) -> Any:
+    """Call a function of the grader's own code with ``rng`` as its ``np.random``."""
+    scope = dict(function.__globals__)
+    scope["np"] = _SeededNumpy(rng)
+    private = types.FunctionType(function.__code__, scope, function.__name__,
+                                 function.__defaults__, function.__closure__)
+    private.__kwdefaults__ = function.__kwdefaults__
+    return private(*args, **kwargs)
+
+
+def seeded_net(reference: Any, seed: int, *args: Any, **kwargs: Any) -> Any:
+    """``reference.TwoLayerNet(*args, **kwargs)`` built right after ``np.random.seed(seed)``."""
+    cls = reference.TwoLayerNet
+    net = cls.__new__(cls)
+    call_seeded(cls.__init__, seed, net, *args, **kwargs)
+    return net

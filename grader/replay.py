@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from .errors import DataError
+from .syntax import one_at_a_time
 
 PARAMS = ("W1", "b1", "W2", "b2")
 
@@ -122,7 +123,7 @@ def recording_module(real: Any, table: dict[str, np.ndarray]) -> types.ModuleTyp
 def replay_module(path: Path) -> types.ModuleType:
     """A reference module answering from the table recorded in ``path``."""
     try:
-        with np.load(path, allow_pickle=False) as npz:
+        with one_at_a_time(), np.load(path, allow_pickle=False) as npz:
             table = {k: npz[k] for k in npz.files}
     except (OSError, ValueError) as exc:
         raise DataError(f"{path}: not a readable self-check bundle ({exc})") from None

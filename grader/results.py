@@ -130,6 +130,8 @@ class CheckResult:
     """A human-readable name of the check."""
     error: StudentError | None = None
     """The student's exception, when their code raised."""
+    mistake: str | None = None
+    """The id of the known mistake that explains a failure, when one matches."""
 
     def to_json(self, shrink: int = 1) -> dict[str, Any]:
         """JSON data that always serialises: strings capped, numbers finite or strings."""
@@ -144,6 +146,7 @@ class CheckResult:
             "metrics": plain(dict(self.metrics), MAX_TEXT // shrink) if shrink == 1 else
             {"cut": "metrics left out: this result was too large"},
             "error": self.error.to_json(shrink) if self.error else None,
+            "mistake": self.mistake,
         }
 
     @classmethod
@@ -159,6 +162,7 @@ class CheckResult:
             message=str(data["message"]),
             metrics=dict(data.get("metrics") or {}),
             error=StudentError.from_json(error) if error else None,
+            mistake=str(data["mistake"]) if data.get("mistake") else None,
         )
 
 

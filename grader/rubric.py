@@ -41,7 +41,7 @@ _CHECK_OPTIONS: dict[str, dict[str, tuple[tuple[type, ...], Any]]] = {
     "train": {"learning_rate": (_Number, 0.1), "reg": (_Number, 5e-6),
               "num_iters": ((int,), 100), "final_loss_below": (_Number, 0.02)},
     "predict": {"hidden_cases": ((int,), 3)},
-    "accuracy": {},
+    "accuracy": {"reference_tolerance": (_Number, 0.02)},
     "notebook_runs": {},
     "best_net": {},
 }

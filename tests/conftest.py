@@ -3,6 +3,8 @@ builds (release folder, student and instructor wheels in fresh venvs), made once
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 from pathlib import Path
 from typing import Iterator
 
@@ -12,17 +14,24 @@ from grader.release import Release, release
 from grader.rubric import Rubric, load_rubric
 from grader.session import Session
 
+from .fixtures.make_submissions import write_submissions
 from .venvs import build_instructor_wheel, fresh_venv
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures"
-SUBMISSIONS = FIXTURES / "submissions"
 PACK = ROOT / "grader" / "assignments" / "two_layer_net"
 RUBRIC_PATH = PACK / "rubric.toml"
 REFERENCE = PACK / "reference" / "neural_net.py"
 REFERENCE_NOTEBOOK = PACK / "reference" / "two_layer_net.ipynb"
 TEMPLATE = PACK / "student_template"
 EXAMPLES = PACK / "examples"
+SUBMISSIONS = Path(tempfile.mkdtemp(prefix="grader-submissions-"))
+"""The fixture submissions, generated from the mistake library (reference + one mistake)."""
+write_submissions(SUBMISSIONS)
+
+
+def pytest_sessionfinish() -> None:
+    shutil.rmtree(SUBMISSIONS, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

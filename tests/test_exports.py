@@ -26,7 +26,7 @@ from grader.rubric import Rubric
 
 from .conftest import SUBMISSIONS
 
-NAMES = ("correct", "forward_missing_b1", "untouched_template", "python2_syntax")
+NAMES = ("correct", "forward_missing_b1", "untouched_template", "python2_print_statement")
 TOP_FIELDS = {"score", "execution_time", "output", "visibility", "stdout_visibility", "tests"}
 TEST_FIELDS = {"score", "max_score", "name", "number", "output", "visibility", "status"}
 RENDERED = ("report.html", "gradescope.json")
@@ -165,15 +165,15 @@ def test_github_step_summary_and_annotations(graded: tuple[Path, dict[str, Submi
     parsed = [pattern.match(line) for line in lines]
     assert all(parsed) and not any("\n" in line for line in lines)
     places = {(m.group(3).split("%3A")[0], m.group(1), int(m.group(2))) for m in parsed if m}
-    syntax = results["python2_syntax"].check("init").error
+    syntax = results["python2_print_statement"].check("init").error
     loss = results["untouched_template"].check("loss").error
     assert syntax is not None and loss is not None and syntax.lineno and loss.lineno
-    assert ("python2_syntax", "neural_net.py", syntax.lineno) in places
+    assert ("python2_print_statement", "neural_net.py", syntax.lineno) in places
     assert ("untouched_template", "neural_net.py", loss.lineno) in places
-    assert {p[0] for p in places} == {"python2_syntax", "untouched_template"}
+    assert {p[0] for p in places} == {"python2_print_statement", "untouched_template"}
     loss_line = next(line for line in lines if f"line={loss.lineno}," in line)
     assert "%2C grad_W1%2C" in loss_line  # the checks failing there are named together
-    prefixed = github_annotations([results["python2_syntax"]], base="students/ada")
+    prefixed = github_annotations([results["python2_print_statement"]], base="students/ada")
     assert prefixed[0].startswith(
         f"::error file=students/ada/neural_net.py,line={syntax.lineno},")
 
@@ -214,7 +214,7 @@ def test_report_shows_the_students_traceback(
     html = (out / "untouched_template" / "report.html").read_text()
     assert "Your code's traceback" in html
     assert "raise NotImplementedError(&#34;TwoLayerNet.loss" in html
-    broken = (out / "python2_syntax" / "report.html").read_text()
+    broken = (out / "python2_print_statement" / "report.html").read_text()
     assert "This submission could not be graded" in broken and "SyntaxError" in broken
 
 

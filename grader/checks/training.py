@@ -40,7 +40,8 @@ def judge_train(spec: CheckSpec, data: ProbeData, ev: Evidence) -> Verdict:
 
 def _error_hint(message: str) -> str:
     if "larger sample than population" in message:
-        return " (sample the minibatch WITH replacement: N may be smaller than batch_size)"
+        return (" (N may be smaller than batch_size: sample WITH replacement, or take "
+                "min(batch_size, N) rows without)")
     return ""
 
 
@@ -51,6 +52,9 @@ def _run_problem(data: ProbeData, name: str, run: Mapping[str, Any], ev: Evidenc
     calls = int(data.case(name).get("loss_calls", 0))
     n = ev.plan.cases[run["data"]].X.shape[0]
     info: dict[str, Any] = {"loss_calls": calls, "num_iters": kwargs["num_iters"]}
+    ignored = data.case(name).get("ignored_loss_kwargs")
+    if isinstance(ignored, list) and ignored:
+        info["ignored_loss_kwargs"] = [str(k)[:40] for k in ignored[:10]]
     metrics[name] = info
     if calls != kwargs["num_iters"]:
         return (f"train() called self.loss(X_batch, y=y_batch, reg=reg) {calls} times for "
@@ -64,9 +68,13 @@ def _run_problem(data: ProbeData, name: str, run: Mapping[str, Any], ev: Evidenc
 def _batch_problem(arrays: Mapping[str, np.ndarray], kwargs: Mapping[str, Any],
                    n: int) -> str | None:
     sizes, rows = arrays["batch_sizes"], arrays["rows"]
-    if not np.all(sizes == kwargs["batch_size"]):
-        return (f"Minibatches have {int(sizes[0])} rows; they should have batch_size = "
-                f"{kwargs['batch_size']}.")
+    # With replacement a batch always has batch_size rows; without, a training
+    # set smaller than batch_size gives all of its N rows. Both meet the spec.
+    allowed = {kwargs["batch_size"], min(kwargs["batch_size"], n)}
+    if not all(int(s) in allowed for s in sizes):
+        wrong = next(int(s) for s in sizes if int(s) not in allowed)
+        return (f"Minibatches have {wrong} rows; they should have batch_size = "
+                f"{kwargs['batch_size']} (or all N = {n} rows when N is smaller).")
     if np.any(rows < 0):
         return "X_batch contains rows that are not rows of X."
     if not np.all(arrays["labels_match"]):
@@ -86,7 +94,12 @@ def _update_problem(arrays: Mapping[str, np.ndarray], kwargs: Mapping[str, Any],
         return ("The parameters are not updated by plain SGD, params -= learning_rate * "
                 "grads, for all of W1, b1, W2 and b2.")
     if np.ptp(rates, axis=1).max() > _RATE_TOLERANCE * rates.max():
-        return "Not every parameter is updated with the same learning rate."
+        step = int(np.argmax(np.ptp(rates, axis=1)))
+        measured = ", ".join(f"{k} {r + 0.0:.3g}" for k, r in zip(("W1", "b1", "W2", "b2"),
+                                                             rates[step]))
+        return (f"Not every parameter is updated with the same learning rate (step {step + 1} "
+                f"applied {measured}; expected {kwargs['learning_rate']:g} times a power of "
+                "learning_rate_decay for all four).")
     lr0, decay = kwargs["learning_rate"], kwargs["learning_rate_decay"]
     steps = np.log(rates[:, 0] / lr0) / np.log(decay)
     info["learning_rates"] = [float(r) for r in rates[:, 0]]
@@ -124,13 +137,15 @@ def _stats_problem(data: ProbeData, name: str, arrays: Mapping[str, np.ndarray],
                 f"{', '.join(sorted(wanted - keys))}; it must return a dict with "
                 "loss_history, train_acc_history and val_acc_history.")
     history = arrays.get("loss_history")
-    if history is None or history.shape != (kwargs["num_iters"],):
+    # floats, numpy scalars or one-element arrays per iteration are all fine
+    if history is None or history.size != kwargs["num_iters"]:
         return "loss_history must hold one loss per iteration."
     per_epoch = max(n // kwargs["batch_size"], 1)
     epochs = -(-kwargs["num_iters"] // per_epoch)
     for key in ("train_acc_history", "val_acc_history"):
         acc = arrays.get(key)
-        if acc is None or acc.ndim != 1 or abs(acc.size - epochs) > 1:
+        acc = None if acc is None else acc.reshape(-1)
+        if acc is None or abs(acc.size - epochs) > 1:
             return f"{key} must hold one accuracy per epoch ({epochs} here)."
         if np.any((acc < 0) | (acc > 1)):
             return f"{key} holds values outside [0, 1]; accuracies are fractions."

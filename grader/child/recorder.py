@@ -30,10 +30,14 @@ class TrainRecorder:
         self.before: list[dict[str, np.ndarray]] = []
         self.grads: list[dict[str, np.ndarray]] = []
         self.y_full = y
+        self.ignored: set[str] = set()
         net.loss = self.loss
         net.predict = self.predict
 
-    def loss(self, X: Any, y: Any = None, reg: float = 0.0) -> Any:
+    def loss(self, X: Any, y: Any = None, reg: float = 0.0, **extra: Any) -> Any:
+        # Extra keyword arguments (say, a student's optional dropout flag) are
+        # accepted and ignored: the specification only fixes X, y and reg.
+        self.ignored.update(str(k) for k in extra)
         if y is None:
             return self.ref_loss(self.net, X)
         X = np.asarray(X)
@@ -62,6 +66,8 @@ class TrainRecorder:
         steps = len(self.before)
         info = out.info.setdefault(name, {})
         info["loss_calls"] = steps
+        if self.ignored:
+            info["ignored_loss_kwargs"] = sorted(self.ignored)
         if steps == 0:
             return
         after = self.before[1:] + [self._snapshot()]

@@ -21,6 +21,7 @@ from ..results import SubmissionResult
 from . import plots
 from .plots import Image, Series
 from .store import FIGURES, FIRST_LAYER
+from ..syntax import one_at_a_time
 
 logger = logging.getLogger(__name__)
 
@@ -161,7 +162,7 @@ def first_layer_weights(folder: Path) -> Image | None:
     if not path.exists():
         return None
     try:
-        with np.load(path, allow_pickle=False) as npz:
+        with one_at_a_time(), np.load(path, allow_pickle=False) as npz:
             W1, shape = np.asarray(npz["W1"]), tuple(int(s) for s in npz["image_shape"])
     except (OSError, KeyError, ValueError, zipfile.BadZipFile) as exc:
         logger.warning("cannot read %s: %s", path, exc)

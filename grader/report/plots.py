@@ -119,7 +119,8 @@ def png_bytes(pixels: np.ndarray) -> bytes:
     as small.
     """
     if pixels.dtype != np.uint8:
-        pixels = np.clip(np.rint(pixels * 255), 0, 255).astype(np.uint8)
+        # weights that diverged to nan or inf (a student's bug) draw as black
+        pixels = np.clip(np.rint(np.nan_to_num(pixels * 255)), 0, 255).astype(np.uint8)
     height, width = pixels.shape[:2]
     colour = 2 if pixels.ndim == 3 else 0
     rows = pixels.reshape(height, -1)

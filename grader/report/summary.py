@@ -49,13 +49,17 @@ class CheckRate:
 
 @dataclass(frozen=True)
 class Failure:
-    """One kind of failure: a check and the first sentence of its message."""
+    """One kind of failure: a known mistake, or a check no known mistake explains."""
 
     check: str
+    """The check, or for a mistake the checks it failed (comma-separated)."""
     text: str
+    """The mistake's explanation, or the first sentence of the check's message."""
     count: int
     examples: tuple[str, ...]
     """A few submissions that failed this way."""
+    mistake: str | None = None
+    """The known mistake's id, when the failures are grouped by one."""
 
 
 @dataclass(frozen=True)
@@ -121,12 +125,18 @@ def summarize(results: Sequence[SubmissionResult], *, top: int = 15,
     """The class summary of ``results`` (metrics are not needed)."""
     rows = tuple(_row(r) for r in results)
     groups: dict[tuple[str, str], list[str]] = defaultdict(list)
+    labels: dict[tuple[str, str], tuple[list[str], str]] = {}
     for result in results:
-        for key in _failure_keys(result):
-            groups[key].append(result.submission)
+        for key, check, text in _failure_keys(result):
+            if result.submission not in groups[key]:
+                groups[key].append(result.submission)
+            checks, _ = labels.setdefault(key, ([], text))
+            if check not in checks:
+                checks.append(check)
     ranked = sorted(groups.items(), key=lambda kv: (-len(kv[1]), kv[0]))
-    failures = tuple(Failure(check, text, len(subs), tuple(subs[:examples]))
-                     for (check, text), subs in ranked[:top])
+    failures = tuple(Failure(", ".join(labels[key][0]), labels[key][1], len(subs),
+                             tuple(subs[:examples]), key[1] if key[0] == "mistake" else None)
+                     for key, subs in ranked[:top])
     return ClassSummary(rows, _rates(results), failures, len(groups))
 
 
@@ -138,11 +148,26 @@ def _row(result: SubmissionResult) -> StudentRow:
                       float(seconds) if isinstance(seconds, (int, float)) else None)
 
 
-def _failure_keys(result: SubmissionResult) -> list[tuple[str, str]]:
+_CAUSE = re.compile(r"Likely cause: (.*?)(?: \(your line \d+: .*\))?$", re.S)
+
+
+def _failure_keys(result: SubmissionResult) -> list[tuple[tuple[str, str], str, str]]:
+    """(group, check, text) per failing check: grouped by mistake id when one is named,
+    else by check (unnamed failures of a check share one group)."""
     if result.status != "graded":
-        return [(WHOLE_SUBMISSION, first_sentence(result.error or "not graded"))]
-    return list(dict.fromkeys((c.id, first_sentence(c.message)) for c in result.checks
-                              if c.status in ("fail", "error")))
+        mistake = next((c.mistake for c in result.checks if c.mistake), None)
+        text = first_sentence(result.error or "not graded")
+        return [(("mistake", mistake) if mistake else ("error", text), WHOLE_SUBMISSION, text)]
+    out = []
+    for c in result.checks:
+        if c.status not in ("fail", "error"):
+            continue
+        if c.mistake:
+            cause = _CAUSE.search(c.message)
+            out.append((("mistake", c.mistake), c.id, cause.group(1) if cause else c.mistake))
+        else:
+            out.append((("check", c.id), c.id, first_sentence(c.message)))
+    return out
 
 
 def _rates(results: Sequence[SubmissionResult]) -> tuple[CheckRate, ...]:

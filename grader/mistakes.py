@@ -1,0 +1,180 @@
+"""Known mistakes as named transformations of the reference source.
+
+A mistake is the reference with one small change: a few exact-text patches
+of code lines (each old text must occur exactly once, and never in a comment,
+so comment lines added around the code do not matter) or an AST transform.
+Each assignment pack lists its mistakes in ``mistakes.py``; the same list
+builds the test fixtures (reference + one mistake) and, loaded as modules in
+the parent, names the mistake whose outputs match a failing submission's.
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib
+import logging
+import threading
+from dataclasses import dataclass, field
+from types import ModuleType
+from typing import Callable, Literal, Sequence
+
+from .errors import MistakeError
+from .rubric import Rubric
+from .syntax import parse
+
+Transform = Callable[[ast.Module], ast.Module]
+logger = logging.getLogger(__name__)
+
+@dataclass(frozen=True)
+class Mistake:
+    """One known mistake of an assignment."""
+
+    id: str
+    """Stable id, stored per failed check in result.json."""
+    checks: tuple[str, ...]
+    """The checks it fails (or errors) when it is the only mistake."""
+    explanation: str
+    """What is wrong, for the student: "b1 and b2 are never updated in train()".
+
+    For a mistake that stops the import, ``{lineno}`` stands for the student's line."""
+    patches: tuple[tuple[str, str], ...] = ()
+    """(old, new): ``old`` is part of one code line and occurs exactly once."""
+    transform: Transform | None = None
+    """An AST transform, for changes a text patch says badly."""
+    method: str = ""
+    """The method the mistake lives in, to point at the student's line."""
+    line: str = ""
+    """A regular expression matching the student's line in :attr:`method`."""
+    status: Literal["graded", "error"] = "graded"
+    """``error`` when the mutated module cannot even be imported."""
+    diagnose: tuple[str, ...] | None = None
+    """Checks whose outputs are compared (default: :attr:`checks`)."""
+
+    def apply(self, source: str) -> str:
+        """The reference source with this mistake made."""
+        for old, new in self.patches:
+            _check_patch(self.id, source, old)
+            source = source.replace(old, new)
+        if self.transform is not None:
+            source = ast.unparse(self.transform(parse(source)))
+        return source
+
+    @property
+    def compared(self) -> tuple[str, ...]:
+        return self.checks if self.diagnose is None else self.diagnose
+
+
+def _check_patch(mistake: str, source: str, old: str) -> None:
+    if "\n" in old or old.lstrip().startswith("#"):
+        raise MistakeError(f"{mistake}: a patch must change part of one code line: {old!r}")
+    count = source.count(old)
+    if count != 1:
+        raise MistakeError(f"{mistake}: {old!r} occurs {count} times in the reference")
+    line = next(ln for ln in source.splitlines() if old in ln)
+    if "#" in line.split(old)[0]:
+        raise MistakeError(f"{mistake}: {old!r} is inside a comment")
+
+
+def method_raises(name: str, exception: str = "NotImplementedError") -> Transform:
+    """An AST transform: method ``name`` only raises ``exception``."""
+    def transform(tree: ast.Module) -> ast.Module:
+        for node in ast.walk(tree):
+            if isinstance(node, ast.FunctionDef) and node.name == name:
+                node.body = [ast.Raise(exc=ast.Name(exception, ast.Load()), cause=None)]
+        return ast.fix_missing_locations(tree)
+    return transform
+
+
+@dataclass(frozen=True)
+class Library:
+    """The mistakes of one assignment, with their mutants loaded as modules."""
+
+    mistakes: tuple[Mistake, ...]
+    modules: dict[str, ModuleType] = field(default_factory=dict)
+    """Mutant modules by mistake id (importable mistakes only)."""
+
+    def by_id(self, mistake_id: str) -> Mistake | None:
+        return next((m for m in self.mistakes if m.id == mistake_id), None)
+
+
+_cache: dict[tuple[str, str, float], Library | None] = {}
+_lock = threading.Lock()
+
+
+def library_for(rubric: Rubric) -> Library | None:
+    """The rubric's mistake library with mutants loaded, once per process; None if absent."""
+    key = (rubric.name, str(rubric.reference), rubric.reg_scale)
+    with _lock:
+        if key not in _cache:
+            _cache[key] = _load_library(rubric)
+        return _cache[key]
+
+
+def mistakes_of(assignment: str) -> tuple[Mistake, ...] | None:
+    """The declared mistakes of an assignment pack, or None when it has none."""
+    try:
+        pack = importlib.import_module(f"grader.assignments.{assignment}.mistakes")
+    except ImportError:
+        return None
+    mistakes: Sequence[Mistake] = getattr(pack, "MISTAKES", ())
+    return tuple(mistakes)
+
+
+def _load_library(rubric: Rubric) -> Library | None:
+    mistakes = mistakes_of(rubric.name)
+    try:
+        source = rubric.reference.read_text(encoding="utf-8")
+    except OSError:
+        return None  # a build without the reference: no diagnosis
+    if not mistakes:
+        return None
+    modules = {}
+    for k, mistake in enumerate(mistakes):
+        if mistake.status != "graded":
+            continue
+        module = ModuleType(f"_grader_mistake_{k}_{mistake.id}")
+        try:
+            mutated = mistake.apply(source)
+        except MistakeError as exc:  # the tests catch this; grading goes on without it
+            logger.warning("%s", exc)
+            continue
+        # The grader's own code (the reference with one known change), run in the parent.
+        exec(compile(mutated, f"<mistake {mistake.id}>", "exec"), module.__dict__)
+        module.REG_SCALE = rubric.reg_scale  # type: ignore[attr-defined]
+        modules[mistake.id] = module
+    return Library(mistakes, modules)
+
+
+_compiled: dict[tuple[str, str], str | None] = {}
+
+
+def import_mistake(rubric: Rubric, error_type: str, message: str) -> Mistake | None:
+    """The known mistake whose mutant fails to import with the same error, if any."""
+    mistakes = mistakes_of(rubric.name)
+    try:
+        source = rubric.reference.read_text(encoding="utf-8")
+    except OSError:
+        return None
+    if error_type != "SyntaxError":
+        return None
+    for mistake in mistakes or ():
+        if mistake.status != "error":
+            continue
+        key = (str(rubric.reference), mistake.id)
+        with _lock:
+            if key not in _compiled:
+                _compiled[key] = _syntax_message(mistake, source)
+            found = _compiled[key]
+        if found is not None and found == message:
+            return mistake
+    return None
+
+
+def _syntax_message(mistake: Mistake, source: str) -> str | None:
+    try:
+        compile(mistake.apply(source), "<mistake>", "exec", dont_inherit=True)
+    except SyntaxError as exc:
+        return exc.msg
+    except (MistakeError, ValueError):
+        return None
+    return None
