@@ -25,6 +25,7 @@ from .syntax import parse
 Transform = Callable[[ast.Module], ast.Module]
 logger = logging.getLogger(__name__)
 
+
 @dataclass(frozen=True)
 class Mistake:
     """One known mistake of an assignment."""
@@ -53,8 +54,7 @@ class Mistake:
     def apply(self, source: str) -> str:
         """The reference source with this mistake made."""
         for old, new in self.patches:
-            _check_patch(self.id, source, old)
-            source = source.replace(old, new)
+            source = _patched(self.id, source, old, new)
         if self.transform is not None:
             source = ast.unparse(self.transform(parse(source)))
         return source
@@ -64,15 +64,22 @@ class Mistake:
         return self.checks if self.diagnose is None else self.diagnose
 
 
-def _check_patch(mistake: str, source: str, old: str) -> None:
+def _patched(mistake: str, source: str, old: str, new: str) -> str:
+    """``source`` with ``old`` replaced by ``new`` on the one code line that holds it.
+
+    Occurrences inside comments (the assignment's TODO text quotes code) are
+    neither counted nor changed.
+    """
     if "\n" in old or old.lstrip().startswith("#"):
         raise MistakeError(f"{mistake}: a patch must change part of one code line: {old!r}")
-    count = source.count(old)
-    if count != 1:
-        raise MistakeError(f"{mistake}: {old!r} occurs {count} times in the reference")
-    line = next(ln for ln in source.splitlines() if old in ln)
-    if "#" in line.split(old)[0]:
-        raise MistakeError(f"{mistake}: {old!r} is inside a comment")
+    lines = source.splitlines(keepends=True)
+    hits = [i for i, line in enumerate(lines) if old in line and "#" not in line.split(old)[0]]
+    if len(hits) != 1:
+        where = " (only inside comments)" if not hits and old in source else ""
+        raise MistakeError(f"{mistake}: {old!r} occurs {len(hits)} times in the reference's "
+                           f"code{where}")
+    lines[hits[0]] = lines[hits[0]].replace(old, new, 1)
+    return "".join(lines)
 
 
 def method_raises(name: str, exception: str = "NotImplementedError") -> Transform:
@@ -122,12 +129,12 @@ def mistakes_of(assignment: str) -> tuple[Mistake, ...] | None:
 
 def _load_library(rubric: Rubric) -> Library | None:
     mistakes = mistakes_of(rubric.name)
-    try:
-        source = rubric.reference.read_text(encoding="utf-8")
-    except OSError:
-        return None  # a build without the reference: no diagnosis
     if not mistakes:
         return None
+    try:
+        source = rubric.reference.read_text(encoding="utf-8")
+    except (OSError, ValueError):
+        return None  # a build without the reference: no diagnosis
     modules = {}
     for k, mistake in enumerate(mistakes):
         if mistake.status != "graded":
@@ -151,13 +158,13 @@ _compiled: dict[tuple[str, str], str | None] = {}
 def import_mistake(rubric: Rubric, error_type: str, message: str) -> Mistake | None:
     """The known mistake whose mutant fails to import with the same error, if any."""
     mistakes = mistakes_of(rubric.name)
+    if error_type != "SyntaxError" or not mistakes:
+        return None  # also the student build: no library, a recorded reference
     try:
         source = rubric.reference.read_text(encoding="utf-8")
-    except OSError:
+    except (OSError, ValueError):
         return None
-    if error_type != "SyntaxError":
-        return None
-    for mistake in mistakes or ():
+    for mistake in mistakes:
         if mistake.status != "error":
             continue
         key = (str(rubric.reference), mistake.id)

@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from .errors import DataError
+from .reference import call_with_rng
 from .syntax import one_at_a_time
 
 PARAMS = ("W1", "b1", "W2", "b2")
@@ -73,9 +74,14 @@ def _digest(kind: str, *parts: Any) -> str:
     return h.hexdigest()[:24]
 
 
-def init_key(D: int, H: int, C: int, std: float) -> str:
-    """The question "a network of this size, under the current global seed state"."""
-    _, keys, pos, *_ = np.random.get_state()
+def init_key(D: int, H: int, C: int, std: float, random: Any = None) -> str:
+    """The question "a network of this size, under this generator's state".
+
+    ``random`` is the ``np.random`` the caller sees: numpy's global state, or
+    the private generator the parent's checks run the reference with
+    (:func:`grader.reference.call_seeded`).
+    """
+    _, keys, pos, *_ = (np.random if random is None else random).get_state()
     return _digest("init", int(D), int(H), int(C), float(std), keys, int(pos))
 
 
@@ -96,8 +102,13 @@ def recording_module(real: Any, table: dict[str, np.ndarray]) -> types.ModuleTyp
 
         def __init__(self, input_size: int, hidden_size: int, output_size: int,
                      std: float = 1e-4) -> None:
-            key = init_key(input_size, hidden_size, output_size, std)
-            self.params = Real(input_size, hidden_size, output_size, std=std).params
+            # ``np.random`` here is the caller's generator (see init_key); the
+            # real reference must draw from that same one.
+            key = init_key(input_size, hidden_size, output_size, std, np.random)
+            real_net = Real.__new__(Real)
+            call_with_rng(Real.__init__, np.random, real_net, input_size, hidden_size,
+                          output_size, std=std)
+            self.params = real_net.params
             for k in PARAMS:
                 table[f"init.{key}.{k}"] = np.array(self.params[k])
 
@@ -138,7 +149,7 @@ def replay_module(path: Path) -> types.ModuleType:
 
         def __init__(self, input_size: int, hidden_size: int, output_size: int,
                      std: float = 1e-4) -> None:
-            key = init_key(input_size, hidden_size, output_size, std)
+            key = init_key(input_size, hidden_size, output_size, std, np.random)
             self.params = {k: get(f"init.{key}.{k}") for k in PARAMS}
 
         def loss(self, X: Any, y: Any = None, reg: float = 0.0) -> Any:

@@ -16,28 +16,21 @@ from grader.pipeline import grade_submission
 from grader.rubric import Rubric, load_rubric
 from grader.session import Session
 
-from .conftest import SUBMISSIONS, write_rubric
+from .conftest import EXAMPLES, SUBMISSIONS, write_rubric
 
 
-def with_solution_markers(source: str) -> str:
-    """Comment lines around every indented code line, as an assignment's solution markers."""
-    out = []
-    for line in source.splitlines():
-        indent = re.match(r"\s*", line)
-        pad = indent.group(0) if indent else ""
-        if pad and line.strip() and not line.strip().startswith(("def ", "class ", '"""', "@")):
-            out += [f"{pad}### BEGIN SOLUTION", line, f"{pad}### END SOLUTION"]
-        else:
-            out.append(line)
-    return "\n".join(out) + "\n"
+def without_markers(source: str) -> str:
+    """The reference with its solution-marker lines taken out."""
+    return "".join(line for line in source.splitlines(keepends=True)
+                   if not re.fullmatch(r"\s*### (BEGIN|END) (SOLUTION|STUDENT)\s*", line))
 
 
 @pytest.mark.parametrize("mistake", MISTAKES + VARIANTS, ids=lambda m: m.id)
 def test_patches_apply_with_comment_lines_around_the_code(mistake: Mistake,
                                                           rubric: Rubric) -> None:
-    source = rubric.reference.read_text(encoding="utf-8")
-    marked = with_solution_markers(source)
-    assert marked.count("### BEGIN SOLUTION") > 20
+    marked = rubric.reference.read_text(encoding="utf-8")
+    source = without_markers(marked)
+    assert marked.count("### BEGIN SOLUTION") >= 5 and "### BEGIN" not in source
     plain, commented = mistake.apply(source), mistake.apply(marked)
     if mistake.status == "graded":
         assert ast.dump(ast.parse(plain)) == ast.dump(ast.parse(commented))
@@ -53,6 +46,15 @@ def test_a_patch_that_no_longer_applies_is_an_error(rubric: Rubric) -> None:
     for mistake in (gone, twice, comment):
         with pytest.raises(MistakeError):
             mistake.apply(source)
+
+
+def test_code_quoted_in_a_comment_is_neither_counted_nor_changed() -> None:
+    source = ("def f(n):\n    # e.g. x = g(n) as the TODO says\n    x = g(n)\n    return x\n")
+    patched = Mistake("m", ("loss",), "x", (("x = g(n)", "x = h(n)"),)).apply(source)
+    assert patched == source.replace("    x = g(n)\n", "    x = h(n)\n")
+    only_comment = Mistake("c", ("loss",), "x", (("as the TODO", "y"),))
+    with pytest.raises(MistakeError, match="only inside comments"):
+        only_comment.apply(source)
 
 
 def test_diagnosis_degrades_to_no_mistake_without_a_library(tmp_path: Path) -> None:
@@ -86,8 +88,6 @@ def test_each_mistake_points_at_a_line_of_its_method(mistake: Mistake) -> None:
 def test_the_demo_students_mistakes_are_named(tmp_path: Path) -> None:
     """The demo submissions are written in their own styles, not patched from the reference."""
     from grader.api import grade
-    from grader.cli import EXAMPLES
-
     entries = [p for p in sorted(EXAMPLES.iterdir())
                if not (p.is_dir() and any(p.rglob("*.ipynb")))]
     results = grade(entries, tmp_path, jobs=2)

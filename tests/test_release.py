@@ -157,7 +157,7 @@ def test_student_build_holds_no_solution(released: Release, student_bin: Path,
     leaks = [leak for folder in scanned for name, data in _files(folder)
              for leak in _leaks(name, data, lines, hidden, seed)]
     assert leaks == []
-    assert not list(package.rglob("reference")) and not list(package.rglob("mistakes*.py"))
+    assert not list(package.rglob("reference")) and not list(package.glob("assignments/*/mistakes*.py"))
     assert not list(package.rglob("examples"))
 
 

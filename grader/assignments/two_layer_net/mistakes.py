@@ -34,7 +34,7 @@ _GB2 = 'grads["b2"] = dscores.sum(axis=0)'
 _MASK = "dhidden[hidden_pre <= 0] = 0"
 _GW1 = 'grads["W1"] = X.T.dot(dhidden) + 2 * REG_SCALE * reg * W1'
 _GB1 = 'grads["b1"] = dhidden.sum(axis=0)'
-_SAMPLE = "batch = np.random.choice(num_train, batch_size, replace=True)"
+_SAMPLE = "batch = np.random.choice(num_train, size=batch_size, replace=True)"
 _BATCH = "X_batch, y_batch = X[batch], y[batch]"
 _CALL = "loss, grads = self.loss(X_batch, y=y_batch, reg=reg)"
 _LOOP = "for name in self.params:"

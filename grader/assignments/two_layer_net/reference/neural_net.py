@@ -262,7 +262,8 @@ class TwoLayerNet:
         #######################################################################
         ### BEGIN SOLUTION
         hidden = np.maximum(0, X.dot(self.params["W1"]) + self.params["b1"])
-        y_pred = np.argmax(hidden.dot(self.params["W2"]) + self.params["b2"], axis=1)
+        scores = hidden.dot(self.params["W2"]) + self.params["b2"]
+        return np.argmax(scores, axis=1)
         ### END SOLUTION
         ### BEGIN STUDENT
         # raise NotImplementedError("TwoLayerNet.predict: not implemented yet (see the TODO above)")
