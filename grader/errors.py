@@ -6,8 +6,9 @@
     ├── RubricError (ValueError)        a rubric file is malformed: file, key, reason
     ├── DataError (ValueError)          a data set is missing or not in its expected format
     ├── SubmissionError (ValueError)    a submission cannot be found or unpacked
-    └── SandboxError (RuntimeError)     the sandboxed child could not be run at all
-        └── SandboxTimeout (TimeoutError)   a probe ran past its time limit
+    ├── SandboxError (RuntimeError)     the sandboxed child could not be run at all
+    │   └── SandboxTimeout (TimeoutError)   a probe ran past its time limit
+    └── ClusterError (RuntimeError)     the dask cluster cannot be started or reached
 
 Errors raised by *student* code never propagate as exceptions: they are
 recorded as data (:class:`grader.results.StudentError`) inside the child and
@@ -50,3 +51,7 @@ class SandboxTimeout(SandboxError, TimeoutError):
         self.probe = probe
         self.seconds = seconds
         super().__init__(f"{probe} ran past its time limit of {seconds:g} s")
+
+
+class ClusterError(GraderError, RuntimeError):
+    """The dask cluster to grade on cannot be started or reached."""
