@@ -31,6 +31,9 @@ from .session import Session
 logger = logging.getLogger(__name__)
 
 Progress = Callable[[SubmissionResult], None]
+CLUSTER_FAILURE = "cluster_failure"
+"""The ``info`` key of an error result that the cluster, not the submission, caused:
+such a result is never up to date."""
 ARTIFACTS = (FIRST_LAYER, "executed.ipynb", FIGURES)
 """What grading leaves beside a result (removed before the submission is graded again)."""
 
@@ -68,7 +71,8 @@ def plan_batch(entries: Sequence[Path], out: Path, session: Session, *, force: b
     for entry in entries:
         digest = plan.hashes[entry] = submission_hash(entry)
         stored, result = (None, None) if force else stored_fingerprint(out, entry)
-        if stored is not None and result is not None and stored == fingerprint(plan.run, digest):
+        if (stored is not None and result is not None and stored == fingerprint(plan.run, digest)
+                and not result.info.get(CLUSTER_FAILURE)):
             plan.done.setdefault(digest, submission_id(entry))
             if progress is not None:
                 progress(result)

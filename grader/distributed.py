@@ -19,9 +19,11 @@ import json
 import logging
 import tempfile
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path, PurePosixPath
 from typing import Any, Iterator, Mapping, Union
 
+from .batch import CLUSTER_FAILURE, grade_safely
 from .discover import submission_id
 from .errors import ClusterError
 from .fingerprint import rubric_hash, submission_files, walk_files
@@ -93,13 +95,19 @@ def _outcome(future: Any, entry: Path, out: Path, session: Session) -> Submissio
         text, files = future.result()
     except KilledWorker as exc:
         logger.warning("%s: %s", sid, exc)
-        return unusable(sid, session, "not graded: every dask worker that tried to grade "
-                        "this submission died (killed, or out of memory)")
-    except Exception as exc:  # a grader failure on the worker: this submission only
+        return _cluster_failure(sid, session, "every dask worker that tried to grade this "
+                                "submission died (killed, or out of memory)")
+    except Exception as exc:  # the cluster or the worker's grader failed: this submission only
         logger.warning("%s: the worker failed: %r", sid, exc)
-        return unusable(sid, session, f"the dask worker could not grade it: {exc}")
+        return _cluster_failure(sid, session, f"the dask cluster could not grade it: {exc}")
     write_files(out / sid, files)
     return SubmissionResult.from_json(json.loads(text))
+
+
+def _cluster_failure(sid: str, session: Session, reason: str) -> SubmissionResult:
+    """An error result that says nothing about the submission: the next run grades it again."""
+    result = unusable(sid, session, reason)
+    return replace(result, info={**result.info, CLUSTER_FAILURE: True})
 
 
 @contextmanager
@@ -115,7 +123,10 @@ def _client(scheduler: str) -> Iterator[Any]:
         if name == "local":
             if not count.isdigit() or int(count) < 1:
                 raise ClusterError(f"--scheduler local:N needs a number of workers, not {count!r}")
-            with dask.config.set({"distributed.scheduler.allowed-failures": ALLOWED_FAILURES}):
+            # The workers' statistical profiler samples every thread 100 times a second: CPU
+            # the sandboxed children need more.
+            with dask.config.set({"distributed.scheduler.allowed-failures": ALLOWED_FAILURES,
+                                  "distributed.worker.profile.enabled": False}):
                 with LocalCluster(n_workers=int(count), processes=True, threads_per_worker=1,
                                   host="127.0.0.1", dashboard_address=None,
                                   # no dashboard; its HTTP server (health checks) on any free port
@@ -131,8 +142,6 @@ def _client(scheduler: str) -> Iterator[Any]:
 
 def grade_remote(spec: str, name: str, payload: Payload) -> tuple[str, dict[str, bytes]]:
     """Run on a worker: grade one submission; its result as JSON and its report files."""
-    from .batch import grade_safely
-
     session = _session(spec)
     with tempfile.TemporaryDirectory(prefix="remote-", dir=session.tmp) as tmp:
         entry = rebuild_entry(Path(tmp) / "in", name, payload)

@@ -138,3 +138,6 @@ def test_task_of_a_dead_worker_without_reruns_is_an_error_result(
                 comparable(expected)[f"{path.parent.name}/result.json"]
     assert killed, "the killed worker was grading nothing"
     assert (out / "grades.csv").read_text().count("\n") == len(list(subs.iterdir())) + 1
+    # The cluster's failure says nothing about the submissions: the next run grades them.
+    api.grade(subs, out, checks=CHECKS, scheduler=address)
+    assert comparable(out) == comparable(expected)
