@@ -44,6 +44,7 @@ def grade(submissions: str | Path | Sequence[str | Path], out: str | Path, *,
     stops the others. A submission whose stored result in ``out`` is up to date
     is not graded again, unless ``force``; identical submissions are graded once.
 
+    ``checks`` restricts grading to those check ids (all of the rubric's by default).
     ``jobs`` submissions are graded at once (default: one per CPU this process
     may use); with ``scheduler`` (``tcp://HOST:PORT`` or ``local:N``) they are
     graded on a dask cluster instead. Without ``metrics`` the returned results

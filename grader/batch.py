@@ -94,8 +94,9 @@ def grade_batch(submissions: str | Path | Sequence[str | Path], out: Path, sessi
     out.mkdir(parents=True, exist_ok=True)
     plan = plan_batch(entries, out, session, force=force, progress=progress)
     for digest, group in list(plan.todo.items()):
-        if digest in plan.done:  # identical to a stored result: copied, not graded
-            _store_group(out, group, _read(out, plan.done[digest]), plan, progress)
+        stored = _read(out, plan.done[digest]) if digest in plan.done else None
+        if stored is not None:  # identical to a stored result: copied, not graded
+            _store_group(out, group, stored, plan, progress)
             del plan.todo[digest]
     representatives = [group[0] for group in plan.todo.values()]
     for entry in representatives:
@@ -139,11 +140,9 @@ def grade_safely(entry: Path, session: Session, artifacts: Path) -> SubmissionRe
                         f"internal error while grading: {exc!r}")
 
 
-def _store_group(out: Path, group: list[Path], result: SubmissionResult | None, plan: Plan,
+def _store_group(out: Path, group: list[Path], result: SubmissionResult, plan: Plan,
                  progress: Progress | None) -> None:
     """Store ``result`` (graded from ``group[0]``'s content) as each entry's own result."""
-    if result is None:
-        return
     source = out / result.submission
     for entry in group:
         sid = submission_id(entry)

@@ -68,7 +68,8 @@ def check(path: Path, checks: tuple[str, ...], as_json: bool, rubric: Path | Non
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True,
               help="Folder for results and reports.")
 @click.option("--jobs", "-j", type=click.IntRange(1), default=None,
-              help="Submissions graded at once.  [default: the CPUs this process may use]")
+              help="Submissions graded at once (not with --scheduler).  "
+                   "[default: the CPUs this process may use]")
 @click.option("--check", "checks", multiple=True, metavar="ID", help="Run only this check (repeatable).")
 @click.option("--force", is_flag=True,
               help="Grade every submission again, even those whose stored result is up to date.")

@@ -100,7 +100,10 @@ def _outcome(future: Any, entry: Path, out: Path, session: Session) -> Submissio
     except Exception as exc:  # the cluster or the worker's grader failed: this submission only
         logger.warning("%s: the worker failed: %r", sid, exc)
         return _cluster_failure(sid, session, f"the dask cluster could not grade it: {exc}")
-    write_files(out / sid, files)
+    try:
+        write_files(out / sid, files)
+    except OSError:  # the result is still stored; its report lacks these files
+        logger.exception("could not write the report files of %s", sid)
     return SubmissionResult.from_json(json.loads(text))
 
 

@@ -14,8 +14,10 @@ from pathlib import Path
 from typing import Iterator
 
 import pytest
+from click.testing import CliRunner
 
 from grader import api
+from grader.cli import main
 from grader.results import SubmissionResult
 
 from .batch_outputs import CHECKS, comparable, make_class
@@ -45,6 +47,16 @@ def test_local_cluster_grades_as_jobs_do(reference: tuple[Path, Path], tmp_path:
     stored = {p: p.read_text() for p in out.glob("*/result.json")}
     api.grade(subs, out, checks=CHECKS, scheduler="local:2")
     assert {p: p.read_text() for p in out.glob("*/result.json")} == stored
+
+
+def test_a_local_cluster_needs_a_number_of_workers(reference: tuple[Path, Path],
+                                                   tmp_path: Path) -> None:
+    subs, _ = reference
+    result = CliRunner().invoke(main, ["grade", str(subs), "--out", str(tmp_path / "out"),
+                                       "--check", CHECKS[0], "--scheduler", "local:many"])
+    assert result.exit_code == 2
+    assert "local:N needs a number of workers" in result.output
+    assert not list((tmp_path / "out").glob("*/result.json"))
 
 
 def free_port() -> int:
