@@ -9,6 +9,7 @@ of the plan: the child sees only what the student's code is called with.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from typing import Any, Mapping
 
@@ -64,16 +65,22 @@ class Plan:
         return out
 
 
+GLOBAL_RANDOM = threading.Lock()
+"""Held while numpy's global random state is seeded: the reference's ``__init__`` draws
+from it, and submissions graded in threads must not reseed it under each other."""
+
+
 def toy_case(reference: Any) -> Case:
     """The assignment's toy problem: params from the reference __init__ under seed 0."""
-    state = np.random.get_state()
-    try:
-        np.random.seed(0)
-        net = reference.TwoLayerNet(*TOY_SHAPE, std=1e-1)
-        np.random.seed(1)
-        X = 10 * np.random.randn(5, 4)
-    finally:
-        np.random.set_state(state)
+    with GLOBAL_RANDOM:
+        state = np.random.get_state()
+        try:
+            np.random.seed(0)
+            net = reference.TwoLayerNet(*TOY_SHAPE, std=1e-1)
+            np.random.seed(1)
+            X = 10 * np.random.randn(5, 4)
+        finally:
+            np.random.set_state(state)
     return Case("toy", dict(net.params), X, np.array([0, 1, 2, 2, 1]), hidden=False)
 
 

@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 
 from ..compare import compare, json_number, wants_detail
+from ..probe import GLOBAL_RANDOM
 from ..rubric import CheckSpec
 from .base import Evidence, ProbeData, Verdict, case_label, errored, failed, passed
 
@@ -61,12 +62,13 @@ def _init_hint(param: str, measured: np.ndarray, expected: np.ndarray, problem: 
 
 
 def _reference_init(ev: Evidence, case: dict[str, Any]) -> dict[str, np.ndarray]:
-    state = np.random.get_state()
-    try:
-        np.random.seed(case["seed"])
-        net = ev.reference.TwoLayerNet(case["D"], case["H"], case["C"], std=case["std"])
-    finally:
-        np.random.set_state(state)
+    with GLOBAL_RANDOM:
+        state = np.random.get_state()
+        try:
+            np.random.seed(case["seed"])
+            net = ev.reference.TwoLayerNet(case["D"], case["H"], case["C"], std=case["std"])
+        finally:
+            np.random.set_state(state)
     return dict(net.params)
 
 
