@@ -102,13 +102,21 @@ def stored_fingerprint(out: Path, entry: Path) -> tuple[Mapping[str, Any] | None
     """
     path = out / submission_id(entry) / "result.json"
     try:
-        result = SubmissionResult.from_json(json.loads(path.read_text(encoding="utf-8")))
+        data = json.loads(path.read_text(encoding="utf-8"), parse_constant=_not_json)
+        result = SubmissionResult.from_json(data)
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None, None
+    if result.status not in ("graded", "error") or result.score != data.get("score"):
         return None, None
     stored = result.info.get(KEY)
     if result.submission != submission_id(entry) or not isinstance(stored, dict):
         return None, None
     return stored, result
+
+
+def _not_json(name: str) -> Any:
+    """The grader never writes NaN or Infinity: a file holding them was not written by it."""
+    raise ValueError(f"{name} is not JSON")
 
 
 def _hash_files(*paths: Path) -> str:
