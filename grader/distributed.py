@@ -18,6 +18,7 @@ import atexit
 import json
 import logging
 import tempfile
+import threading
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path, PurePosixPath
@@ -41,6 +42,7 @@ Payload = Union[bytes, dict[str, bytes]]
 
 _SESSIONS: dict[str, Session] = {}
 """The worker's sessions, by their spec: data sets are loaded once per worker process."""
+_SESSIONS_LOCK = threading.Lock()
 
 
 def grade_on_cluster(entries: list[Path], out: Path, session: Session,
@@ -51,6 +53,8 @@ def grade_on_cluster(entries: list[Path], out: Path, session: Session,
 
     spec = session_spec(session)
     with _client(scheduler) as client:
+        # A bounded number of tasks in flight: the files of the others stay on disk, not in
+        # the client's or the scheduler's memory.
         window = max(16, 4 * sum(client.nthreads().values()))
         pending = iter(enumerate(entries))
         futures = as_completed()
@@ -154,20 +158,23 @@ def grade_remote(spec: str, name: str, payload: Payload) -> tuple[str, dict[str,
 
 
 def _session(spec: str) -> Session:
-    session = _SESSIONS.get(spec)
-    if session is None:
-        from .rubric import load_rubric
+    with _SESSIONS_LOCK:  # a worker with several threads builds each session once
+        return _SESSIONS.get(spec) or _new_session(spec)
 
-        settings = json.loads(spec)
-        rubric = load_rubric(settings["rubric"])
-        if rubric_hash(rubric) != settings["rubric_hash"]:
-            raise ClusterError(f"the worker's {settings['rubric']} (or its reference solution) "
-                               "differs from the client's")
-        session = Session(rubric, data_spec=settings["data"], check_ids=tuple(settings["checks"]),
-                          isolation=settings["isolation"])
-        session.prepared()
-        atexit.register(session.close)
-        _SESSIONS[spec] = session
+
+def _new_session(spec: str) -> Session:
+    from .rubric import load_rubric
+
+    settings = json.loads(spec)
+    rubric = load_rubric(settings["rubric"])
+    if rubric_hash(rubric) != settings["rubric_hash"]:
+        raise ClusterError(f"the worker's {settings['rubric']} (or its reference solution) "
+                           "differs from the client's")
+    session = Session(rubric, data_spec=settings["data"], check_ids=tuple(settings["checks"]),
+                      isolation=settings["isolation"])
+    session.prepared()
+    atexit.register(session.close)
+    _SESSIONS[spec] = session
     return session
 
 

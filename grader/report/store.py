@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import logging
 import os
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
-from contextlib import contextmanager
 from typing import IO, Any, Iterable, Iterator, Sequence
 from urllib.parse import quote
 
