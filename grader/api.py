@@ -32,17 +32,28 @@ def check(path: str | Path, *, checks: Sequence[str] | None = None,
 
 
 def grade(submissions: str | Path | Sequence[str | Path], out: str | Path, *,
-          rubric: Rubric | str | Path | None = None, data: str | None = None, jobs: int = 1,
-          isolation: Isolation = "auto",
-          progress: Callable[[SubmissionResult], None] | None = None) -> list[SubmissionResult]:
+          rubric: Rubric | str | Path | None = None, data: str | None = None,
+          jobs: int | None = None, isolation: Isolation = "auto",
+          progress: Callable[[SubmissionResult], None] | None = None,
+          checks: Sequence[str] | None = None, force: bool = False,
+          scheduler: str | None = None, metrics: bool = True) -> list[SubmissionResult]:
     """Grade every submission (a folder of them, or a list of entries) into ``out``.
 
     Writes ``out/<id>/result.json`` as each finishes, then ``out/results.json``,
     ``out/grades.csv`` and ``out/index.html``. One failing submission never
-    stops the others.
+    stops the others. A submission whose stored result in ``out`` is up to date
+    is not graded again, unless ``force``; identical submissions are graded once.
+
+    ``checks`` restricts grading to those check ids (all of the rubric's by default).
+    ``jobs`` submissions are graded at once (default: one per CPU this process
+    may use); with ``scheduler`` (``tcp://HOST:PORT`` or ``local:N``) they are
+    graded on a dask cluster instead. Without ``metrics`` the returned results
+    leave their metrics out (each ``result.json`` has them).
     """
     from .batch import grade_batch  # the reporters it writes with are not needed by check()
 
-    with Session(_rubric(rubric), data_spec=data, isolation=isolation) as session:
+    with Session(_rubric(rubric), data_spec=data, isolation=isolation,
+                 check_ids=tuple(checks) if checks else None) as session:
         session.prepared()  # a missing or malformed data set stops the run before any grading
-        return grade_batch(submissions, Path(out), session, jobs=jobs, progress=progress)
+        return grade_batch(submissions, Path(out), session, jobs=jobs, progress=progress,
+                           force=force, scheduler=scheduler, metrics=metrics)

@@ -70,15 +70,28 @@ def check(path: Path, checks: tuple[str, ...], as_json: bool, rubric: Path | Non
 @click.argument("submissions", type=click.Path(exists=True, path_type=Path))
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True,
               help="Folder for results and reports.")
-@click.option("--jobs", "-j", type=click.IntRange(1), default=1, show_default=True,
-              help="Submissions graded at once.")
+@click.option("--jobs", "-j", type=click.IntRange(1), default=None,
+              help="Submissions graded at once (not with --scheduler).  "
+                   "[default: the CPUs this process may use]")
+@click.option("--check", "checks", multiple=True, metavar="ID", help="Run only this check (repeatable).")
+@click.option("--force", is_flag=True,
+              help="Grade every submission again, even those whose stored result is up to date.")
+@click.option("--scheduler", metavar="ADDRESS",
+              help="Grade on a dask cluster: 'tcp://HOST:PORT', or 'local:N' for N local "
+                   "worker processes.")
 @click.option("--no-similarity", is_flag=True, help="Skip the similarity report.")
 @_common
-def grade(submissions: Path, out: Path, jobs: int, rubric: Path | None, data: str | None,
-          isolation: str, no_similarity: bool) -> None:
-    """Grade every submission in a folder (each entry: folder, .py or .zip)."""
+def grade(submissions: Path, out: Path, jobs: int | None, checks: tuple[str, ...], force: bool,
+          scheduler: str | None, rubric: Path | None, data: str | None, isolation: str,
+          no_similarity: bool) -> None:
+    """Grade every submission in a folder (each entry: folder, .py or .zip).
+
+    A submission whose stored result in --out is up to date is not graded again,
+    so the same command resumes an interrupted run.
+    """
     _warn_isolation(isolation)
-    results = _grade_with_progress(submissions, out, jobs, rubric, data, isolation)
+    results = _grade_with_progress(submissions, out, jobs, rubric, data, isolation,
+                                   checks=checks, force=force, scheduler=scheduler)
     _summary(results, out)
     _github(results, summary=False)
     if not no_similarity and submissions.is_dir():
@@ -162,8 +175,10 @@ def _warn_isolation(isolation: str) -> None:
         logger.warning(NO_BWRAP)
 
 
-def _grade_with_progress(submissions: Path, out: Path, jobs: int, rubric: Path | None,
-                         data: str | None, isolation: str) -> list[SubmissionResult]:
+def _grade_with_progress(submissions: Path, out: Path, jobs: int | None, rubric: Path | None,
+                         data: str | None, isolation: str, *, checks: tuple[str, ...] = (),
+                         force: bool = False, scheduler: str | None = None
+                         ) -> list[SubmissionResult]:
     from tqdm import tqdm
 
     from .batch import entries_of
@@ -177,7 +192,8 @@ def _grade_with_progress(submissions: Path, out: Path, jobs: int, rubric: Path |
 
         return _guard(lambda: api.grade(entries, out, rubric=rubric, data=data, jobs=jobs,
                                         isolation=isolation,  # type: ignore[arg-type]
-                                        progress=advance))
+                                        progress=advance, checks=checks or None, force=force,
+                                        scheduler=scheduler, metrics=False))
 
 
 def _github(results: list[SubmissionResult], *, summary: bool) -> None:

@@ -9,8 +9,9 @@
     ├── ReleaseError (ValueError)       an assignment pack cannot be released (markers, reference)
     ├── UnsafeOutput (ValueError)       a file a sandbox left behind is not what it must be
     ├── MistakeError (ValueError)       a known mistake no longer applies to the reference
-    └── SandboxError (RuntimeError)     the sandboxed child could not be run at all
-        └── SandboxTimeout (TimeoutError)   a probe ran past its time limit
+    ├── SandboxError (RuntimeError)     the sandboxed child could not be run at all
+    │   └── SandboxTimeout (TimeoutError)   a probe ran past its time limit
+    └── ClusterError (RuntimeError)     the dask cluster cannot be started or reached
 
 Errors raised by *student* code never propagate as exceptions: they are
 recorded as data (:class:`grader.results.StudentError`) inside the child and
@@ -71,3 +72,7 @@ class SandboxTimeout(SandboxError, TimeoutError):
         self.probe = probe
         self.seconds = seconds
         super().__init__(f"{probe} ran past its time limit of {seconds:g} s")
+
+
+class ClusterError(GraderError, RuntimeError):
+    """The dask cluster to grade on cannot be started or reached."""

@@ -7,7 +7,6 @@ first use, and shared read-only by every submission's sandbox.
 from __future__ import annotations
 
 import shutil
-import tempfile
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +15,7 @@ from typing import TYPE_CHECKING
 from .errors import RubricError
 from .rubric import CHECK_IDS, DatasetSettings, Rubric
 from .sandbox import Isolation
+from .tempdirs import new_temp_dir
 
 if TYPE_CHECKING:
     from .datasets import Dataset
@@ -48,7 +48,7 @@ class Session:
             ids = tuple(i for i in ids if rubric.check(i).visible)
         self.check_ids = tuple(i for i in CHECK_IDS if i in ids)
         self.isolation = isolation
-        self.tmp = Path(tempfile.mkdtemp(prefix="grader-"))
+        self.tmp = new_temp_dir()
         # Created now, filled on first use: children started before the data is
         # written already have this folder bound into their sandbox.
         self.data_dir = self.tmp / "data"

@@ -42,10 +42,11 @@ def write_result(out: Path, result: SubmissionResult, *, student_view: bool = Fa
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / RESULT
     text = result.dumps()
-    atomic_write(path, text + "\n")
     # Render from the stored form, so that `grader report` later renders the same pages.
     stored = SubmissionResult.from_json(json.loads(text))
     write_submission_files(folder, stored, student_view=student_view)
+    # Last: a stored result means its submission is done (a resumed batch skips it).
+    atomic_write(path, text + "\n")
     return path
 
 
@@ -83,11 +84,18 @@ def write_class_files(out: Path, results: Sequence[SubmissionResult], check_ids:
                       texts: Sequence[str], *, student_reports: bool = False) -> None:
     """``results.json`` (from the stored JSON ``texts``), ``grades.csv``, ``index.html``,
     ``junit.xml`` and the GitHub job summary."""
+    atomic_write(out / ALL_RESULTS, results_json(texts))
+    write_class_tables(out, results, check_ids, student_reports=student_reports)
+
+
+def write_class_tables(out: Path, results: Sequence[SubmissionResult], check_ids: Sequence[str],
+                       *, student_reports: bool = False) -> None:
+    """``grades.csv``, ``index.html``, ``junit.xml`` and the GitHub job summary (metrics
+    are not needed)."""
     from ..similarity.report import similarity_link
     from .html import render_index
     from .summary import summarize
 
-    atomic_write(out / ALL_RESULTS, results_json(texts))
     atomic_write(out / CSV, grades_csv(results, check_ids).encode("utf-8"))
     atomic_write(out / JUNIT, junit_xml(results))
     atomic_write(out / INDEX, render_index(summarize(results), student_reports=student_reports,

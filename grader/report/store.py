@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import logging
 import os
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import IO, Any, Iterable, Iterator, Sequence
 from urllib.parse import quote
 
 from ..results import SubmissionResult
@@ -32,11 +33,20 @@ JUNIT = "junit.xml"
 
 def atomic_write(path: Path, content: str | bytes) -> None:
     """Write via a temporary file and rename, so a crash never leaves half a file."""
+    with atomic_open(path, "wb" if isinstance(content, bytes) else "w") as f:
+        f.write(content)
+
+
+@contextmanager
+def atomic_open(path: Path, mode: str = "w") -> Iterator[IO[Any]]:
+    """A file to write ``path`` through: it replaces ``path`` only once complete.
+
+    A crash (even SIGKILL) leaves either the old file or the new one, never
+    half of one; the temporary file it may leave is overwritten next time.
+    """
     tmp = path.with_name(f".{path.name}.tmp")
-    if isinstance(content, bytes):
-        tmp.write_bytes(content)
-    else:
-        tmp.write_text(content, encoding="utf-8")
+    with open(tmp, mode, encoding=None if "b" in mode else "utf-8") as f:
+        yield f
     os.replace(tmp, path)
 
 
