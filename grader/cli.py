@@ -156,11 +156,13 @@ def demo(out: Path, jobs: int, rubric: Path | None, data: str | None, isolation:
 @click.option("--isolation", type=click.Choice(["auto", "bwrap", "none"]),
               default="auto", show_default=True,
               help="Sandbox for grading the reference while recording.")
-def release(out: Path, rubric: Path | None, isolation: str) -> None:
+@click.option("--public-seed", type=click.IntRange(0, 2**31 - 2), default=None,
+              help="Seed of the student build's inputs (default: a fresh random one).")
+def release(out: Path, rubric: Path | None, isolation: str, public_seed: int | None) -> None:
     """Write the starter, the self-check bundle and the student wheel (no solution in them)."""
     from .release import release as write_release
 
-    done = _guard(lambda: write_release(out, rubric=rubric,
+    done = _guard(lambda: write_release(out, rubric=rubric, public_seed=public_seed,
                                         isolation=isolation))  # type: ignore[arg-type]
     click.echo(f"Starter:          {done.starter}")
     click.echo(f"Self-check:       {done.bundle}")

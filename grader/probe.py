@@ -72,7 +72,7 @@ def toy_case(reference: Any) -> Case:
     return Case("toy", dict(net.params), X, np.array([0, 1, 2, 2, 1]), hidden=False)
 
 
-def hidden_case(name: str, seed: int) -> Case:
+def hidden_case(name: str, seed: int, lacks_a_class: bool = False) -> Case:
     """Random shapes (all distinct), weights of unit scale, nonzero biases."""
     rng = np.random.RandomState(seed)
     while True:
@@ -83,7 +83,12 @@ def hidden_case(name: str, seed: int) -> Case:
         "W1": rng.randn(D, H) / np.sqrt(D), "b1": 0.5 * rng.randn(H),
         "W2": rng.randn(H, C) / np.sqrt(H), "b2": 0.5 * rng.randn(C),
     }
-    return Case(name, params, rng.randn(N, D), rng.randint(C, size=N), hidden=True)
+    X, y = rng.randn(N, D), rng.randint(C, size=N)
+    if lacks_a_class:
+        # Whatever the seed, one case lacks a class: code that assumes every class
+        # shows up in a batch (np.bincount(y) of length C) must fail in every build.
+        y[y == C - 1] = 0
+    return Case(name, params, X, y, hidden=True)
 
 
 def numeric_case(seed: int) -> Case:
@@ -111,8 +116,11 @@ def build_plan(rubric: Rubric, reference: Any, check_ids: tuple[str, ...],
     # read the loss probe, whose cases follow the loss check's settings.
     n_hidden = max((c.options.get("hidden_cases", 0) for c in rubric.checks), default=0)
     cases = {"toy": toy_case(reference)}
-    for k in range(1, max(n_hidden, 1) + 1):
-        cases[f"hidden{k}"] = hidden_case(f"hidden{k}", rubric.seed + 1000 * k)
+    last = max(n_hidden, 1)
+    for k in range(1, last + 1):
+        # the last case, not hidden1: the stability check shifts hidden1's scores
+        cases[f"hidden{k}"] = hidden_case(f"hidden{k}", rubric.seed + 1000 * k,
+                                          lacks_a_class=k == last and k > 1)
     cases["schedule"] = schedule_case(rubric.seed + 7)
     cases["numeric"] = numeric_case(rubric.seed + 11)
     builders = {"init": _init_args, "forward": _forward_args, "loss": _loss_args,

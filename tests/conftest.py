@@ -25,6 +25,8 @@ REFERENCE = PACK / "reference" / "neural_net.py"
 REFERENCE_NOTEBOOK = PACK / "reference" / "two_layer_net.ipynb"
 TEMPLATE = PACK / "student_template"
 EXAMPLES = PACK / "examples"
+PUBLIC_SEED = 1
+"""The student build's seed in the tests (the rubric's hidden seed is another)."""
 SUBMISSIONS = Path(tempfile.mkdtemp(prefix="grader-submissions-"))
 """The fixture submissions, generated from the mistake library (reference + one mistake)."""
 write_submissions(SUBMISSIONS)
@@ -47,8 +49,11 @@ def session(rubric: Rubric) -> Iterator[Session]:
 
 @pytest.fixture(scope="session")
 def released(tmp_path_factory: pytest.TempPathFactory) -> Release:
-    """``grader release`` of the shipped pack: starter, self-check bundle, student wheel."""
-    return release(tmp_path_factory.mktemp("release") / "out")
+    """``grader release`` of the shipped pack: starter, self-check bundle, student wheel.
+
+    With a fixed public seed, so that the student build's verdicts are reproducible
+    (a release made without one draws a fresh seed)."""
+    return release(tmp_path_factory.mktemp("release") / "out", public_seed=PUBLIC_SEED)
 
 
 @pytest.fixture(scope="session")

@@ -30,3 +30,14 @@ def test_jobs_4_gives_the_same_results_every_run(tmp_path: Path) -> None:
     runs = [_without_timing(grade(entries, tmp_path / f"run{k}", jobs=4)) for k in range(3)]
     assert len(json.loads(runs[0])) == len(entries)
     assert runs[0] == runs[1] == runs[2]
+
+
+def test_the_last_hidden_case_lacks_a_class_whatever_the_seed() -> None:
+    """So that code assuming every class is in the batch fails in the instructor and the
+    student build alike (their cases come from different seeds)."""
+    from grader.probe import hidden_case
+
+    for seed in range(50):
+        case = hidden_case("hidden3", seed, lacks_a_class=True)
+        classes = case.params["W2"].shape[1]
+        assert len(set(case.y.tolist())) < classes, seed

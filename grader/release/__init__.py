@@ -36,8 +36,11 @@ class Release:
 
 
 def release(out: str | Path, *, rubric: Rubric | str | Path | None = None,
-            isolation: Isolation = "auto") -> Release:
-    """Write the starter, the self-check bundle and the student wheel into ``out``."""
+            isolation: Isolation = "auto", public_seed: int | None = None) -> Release:
+    """Write the starter, the self-check bundle and the student wheel into ``out``.
+
+    The student build's inputs come from ``public_seed`` (default: a fresh random
+    one); it is never the rubric's hidden seed."""
     from importlib import resources
 
     from ..reference import is_recorded
@@ -56,7 +59,8 @@ def release(out: str | Path, *, rubric: Rubric | str | Path | None = None,
     if out.exists() and any(out.iterdir()):
         raise ReleaseError(f"{out}: the release folder must be new or empty")
     write_starter(pack, out / "starter")
-    bundle = write_bundle(rubric, out / "selfcheck", isolation=isolation)
+    bundle = write_bundle(rubric, out / "selfcheck", isolation=isolation,
+                          public_seed=public_seed)
     package = Path(str(resources.files("grader")))
     files = student_files(package, pack.name, bundle, out / "starter")
     return Release(out / "starter", bundle, build_wheel(files, out))

@@ -62,7 +62,8 @@ def _value(value: Any) -> str:
     raise ReleaseError(f"rubric value {value!r} cannot be written back")
 
 
-def write_bundle(rubric: Rubric, folder: Path, *, isolation: Isolation = "auto") -> Path:
+def write_bundle(rubric: Rubric, folder: Path, *, isolation: Isolation = "auto",
+                 public_seed: int | None = None) -> Path:
     """Write ``rubric.toml`` and ``selfcheck.npz`` into ``folder``; return the folder."""
     import numpy as np
 
@@ -70,7 +71,9 @@ def write_bundle(rubric: Rubric, folder: Path, *, isolation: Isolation = "auto")
     from ..reference import recording
     from ..session import Session
 
-    seed = _public_seed(rubric.seed)
+    if public_seed == rubric.seed:
+        raise ReleaseError(f"{rubric.path}: the public seed must differ from the hidden one")
+    seed = _public_seed(rubric.seed) if public_seed is None else public_seed
     folder.mkdir(parents=True, exist_ok=True)
     # Recorded with the real reference in place of the bundle, same rubric otherwise.
     recorder_rubric = folder / ".recording.toml"
