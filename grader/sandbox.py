@@ -50,6 +50,8 @@ _TMP_SHARE, _TMP_MAX = 8, 256 * 2**20
 """The child's ``/tmp`` (a tmpfs, so memory) takes 1/8 of its memory budget, at most 256 MB."""
 _MAX_STATUS_LINE = 4 * 2**20
 """Bytes of one status line (a report); a longer one is dropped."""
+_SHM_BYTES = 2**20
+"""The size of the child's ``/dev/shm`` (POSIX semaphores and shared memory)."""
 MAX_TASKS = 256
 """Processes and threads one child may run at once (a fork bomb stops there)."""
 _STARTUP_SECONDS = 30.0
@@ -489,7 +491,15 @@ def _bwrap_prefix(config: ChildConfig) -> list[str]:
         args += ["--ro-bind", str(path), str(path)]
     for path in rw:
         args += ["--bind", str(path), str(path)]
-    for folder in [Path("/"), *sealed]:
+    # The assignments shipped in the package hold the reference solutions and
+    # the mistake library: an empty folder stands in for them.
+    hidden = [p for p in [Path(_PACKAGE_PARENT) / "grader" / "assignments"] if p.is_dir()]
+    for folder in hidden:
+        args += ["--size", str(4096), "--tmpfs", str(folder)]
+    # bubblewrap's /dev is a tmpfs of no set size, writable by the child: only a
+    # small /dev/shm stays writable.
+    args += ["--size", str(_SHM_BYTES), "--tmpfs", "/dev/shm"]
+    for folder in [Path("/"), *sealed, *hidden, Path("/dev")]:
         args += ["--remount-ro", str(folder)]
     args += ["--chdir", str(config.workdir)]
     return args + ["--"]

@@ -502,6 +502,64 @@ def test_reference_solution_is_out_of_reach(hostile: Callable[[str], Graded]) ->
     assert graded.result.score == 0, statuses(graded.result)
 
 
+STEALS_SHIPPED_REFERENCE = '''
+"""Hostile: no network of its own; it loads the reference shipped in the grader's package."""
+import importlib.util
+import os
+
+import grader  # importable inside the sandbox: the child runs from it
+
+_PATH = os.path.join(list(grader.__path__)[0], "assignments", "two_layer_net", "reference",
+                     "neural_net.py")
+_SPEC = importlib.util.spec_from_file_location("_stolen_reference", _PATH)
+_REFERENCE = importlib.util.module_from_spec(_SPEC)
+_SPEC.loader.exec_module(_REFERENCE)
+TwoLayerNet = _REFERENCE.TwoLayerNet
+'''
+
+
+def test_shipped_reference_is_out_of_reach(session: Session, tmp_path: Path) -> None:
+    """The grader's package is readable in the sandbox (the child runs from it), but
+    not the assignments in it: the reference solution and the mistake library."""
+    entry = tmp_path / "steals"
+    entry.mkdir()
+    (entry / "neural_net.py").write_text(STEALS_SHIPPED_REFERENCE, encoding="utf-8")
+    graded = grade_once(entry, session)
+    assert graded.result.score == 0, statuses(graded.result)
+    assert "No such file or directory" in graded.result.dumps()
+
+
+FILLS_DEV = '''
+
+def _fill_dev():
+    """HOSTILE: /dev is a tmpfs, memory outside the child's budget."""
+    for path, size in (("/dev/HOSTILE_file", 1), ("/dev/shm/HOSTILE_file", 64 * 2**20)):
+        try:
+            with open(path, "wb") as f:
+                for _ in range(size // 2**20 or 1):
+                    f.write(b"x" * min(size, 2**20))
+            print(f"HOSTILE: wrote {size} bytes to {path}")
+        except OSError as exc:
+            print(f"HOSTILE: could not fill {path}: {exc.strerror}")
+
+
+_fill_dev()
+'''
+
+
+def test_dev_is_not_a_memory_store(session: Session, tmp_path: Path) -> None:
+    """Writes to /dev fail and /dev/shm holds a megabyte; the module is still graded."""
+    entry = tmp_path / "fills_dev"
+    entry.mkdir()
+    (entry / "neural_net.py").write_text(REFERENCE.read_text(encoding="utf-8") + FILLS_DEV,
+                                         encoding="utf-8")
+    graded = grade_once(entry, session)
+    printed = graded.outcomes["import"].output
+    assert "HOSTILE: could not fill /dev/HOSTILE_file: Read-only file system" in printed, printed
+    assert "HOSTILE: could not fill /dev/shm/HOSTILE_file: No space left on device" in printed
+    assert graded.result.score == FULL_MARKS, statuses(graded.result)
+
+
 # --------------------------------------------------------------------------- determinism
 
 
