@@ -9,6 +9,7 @@ where the submissions or the results live.
 
 from __future__ import annotations
 
+import logging
 import shutil
 import stat
 import zipfile
@@ -17,8 +18,13 @@ from pathlib import Path
 
 from .errors import SubmissionError
 
+logger = logging.getLogger(__name__)
+
 SUFFIXES = (".py", ".zip", ".ipynb")
 _SKIP_DIRS = {"__MACOSX", "__pycache__", ".git", ".ipynb_checkpoints", "datasets", ".venv"}
+RESERVED_IDS = frozenset({"results.json", "grades.csv", "index.html", "junit.xml",
+                          "similarity.html", "similarity.json", "similarity.csv"})
+"""The class files at the top of a results folder, which no submission's folder may replace."""
 _MAX_FILE = 8 * 2**20
 _MAX_TOTAL = 64 * 2**20
 
@@ -42,11 +48,27 @@ class Submission:
 
 
 def list_submissions(folder: Path) -> list[Path]:
-    """The entries of a submissions folder, sorted by name, hidden files left out."""
+    """The entries of a submissions folder, sorted by name, hidden files left out.
+
+    Also left out, with a warning: links (copying one reads whatever it points
+    at on the host), FIFOs and devices (a read that never returns), and entries
+    whose id is the name of a class file of the results folder (``<id>/`` would
+    stand where that file is written).
+    """
     if not folder.is_dir():
         raise SubmissionError(f"{folder} is not a folder")
-    return sorted(p for p in folder.iterdir() if not p.name.startswith(".")
-                  and p.name not in _SKIP_DIRS and (p.is_dir() or p.suffix in SUFFIXES))
+    entries = []
+    for p in sorted(folder.iterdir()):
+        if p.name.startswith(".") or p.name in _SKIP_DIRS:
+            continue
+        if p.is_symlink() or not (p.is_dir() or p.is_file()):
+            if p.is_symlink() or p.suffix in SUFFIXES:
+                logger.warning("%s: left out, a link or not a regular file or folder", p)
+        elif submission_id(p) in RESERVED_IDS:
+            logger.warning("%s: left out, its id is the name of a class file; rename it", p)
+        elif p.is_dir() or p.suffix in SUFFIXES:
+            entries.append(p)
+    return entries
 
 
 def submission_id(entry: Path) -> str:
