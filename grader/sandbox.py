@@ -16,11 +16,13 @@ resource limits, its own session and a scrubbed environment.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import os
 import selectors
 import shutil
+import stat
 import subprocess
 import sys
 import time
@@ -493,9 +495,13 @@ def _bwrap_prefix(config: ChildConfig) -> list[str]:
         args += ["--bind", str(path), str(path)]
     # The assignments shipped in the package hold the reference solutions and
     # the mistake library: an empty folder stands in for them.
-    hidden = [p for p in [Path(_PACKAGE_PARENT) / "grader" / "assignments"] if p.is_dir()]
+    private_folders, private_files = _private_system_entries()
+    hidden = [p for p in [Path(_PACKAGE_PARENT) / "grader" / "assignments", *private_folders]
+              if p.is_dir()]
     for folder in hidden:
         args += ["--size", str(4096), "--tmpfs", str(folder)]
+    for file in private_files:
+        args += ["--ro-bind", "/dev/null", str(file)]
     # bubblewrap's /dev is a tmpfs of no set size, writable by the child: only a
     # small /dev/shm stays writable.
     args += ["--size", str(_SHM_BYTES), "--tmpfs", "/dev/shm"]
@@ -503,6 +509,31 @@ def _bwrap_prefix(config: ChildConfig) -> list[str]:
         args += ["--remount-ro", str(folder)]
     args += ["--chdir", str(config.workdir)]
     return args + ["--"]
+
+
+@functools.lru_cache(maxsize=1)
+def _private_system_entries() -> tuple[tuple[Path, ...], tuple[Path, ...]]:
+    """The folders and files under ``/etc`` that not every user may read.
+
+    A grader running as root maps the sandbox's user to root outside, so the
+    child owns every root-owned file it can see (``/etc/shadow``, host keys):
+    these are hidden from it, an empty folder or an empty file in their place.
+    """
+    folders: list[Path] = []
+    files: list[Path] = []
+    for top, dirs, names in os.walk("/etc"):
+        for name in [*dirs, *names]:
+            path = Path(top, name)
+            try:
+                mode = path.lstat().st_mode
+            except OSError:
+                continue
+            if stat.S_ISDIR(mode) and mode & 0o005 != 0o005:
+                folders.append(path)
+            elif stat.S_ISREG(mode) and not mode & 0o004:
+                files.append(path)
+        dirs[:] = [d for d in dirs if Path(top, d) not in folders]
+    return tuple(folders), tuple(files)
 
 
 def _system_paths() -> list[Path]:

@@ -560,6 +560,45 @@ def test_dev_is_not_a_memory_store(session: Session, tmp_path: Path) -> None:
     assert graded.result.score == FULL_MARKS, statuses(graded.result)
 
 
+READS_HOST_SECRETS = '''
+
+def _read_host_secrets():
+    """HOSTILE: files of /etc only root may read (the sandbox's user is root outside)."""
+    import os
+
+    for path in ("/etc/shadow", "/etc/gshadow"):
+        try:
+            with open(path, encoding="utf-8", errors="replace") as f:
+                print(f"HOSTILE: read {len(f.read())} characters of {path}")
+        except OSError as exc:
+            print(f"HOSTILE: could not read {path}: {exc.strerror}")
+    try:
+        print(f"HOSTILE: /etc/ssl/private holds {len(os.listdir('/etc/ssl/private'))} files")
+    except OSError as exc:
+        print(f"HOSTILE: could not list /etc/ssl/private: {exc.strerror}")
+
+
+_read_host_secrets()
+'''
+
+
+def test_files_only_root_may_read_are_out_of_reach(session: Session, tmp_path: Path) -> None:
+    """When the grader runs as root, the sandbox's user owns root's files outside:
+    those not every user may read are empty in the sandbox."""
+    entry = tmp_path / "reads_host_secrets"
+    entry.mkdir()
+    (entry / "neural_net.py").write_text(
+        REFERENCE.read_text(encoding="utf-8") + READS_HOST_SECRETS, encoding="utf-8")
+    graded = grade_once(entry, session)
+    printed = graded.outcomes["import"].output
+    for path in ("/etc/shadow", "/etc/gshadow"):
+        assert (f"HOSTILE: read 0 characters of {path}\n" in printed
+                or f"HOSTILE: could not read {path}:" in printed), printed
+    assert ("HOSTILE: /etc/ssl/private holds 0 files" in printed
+            or "HOSTILE: could not list /etc/ssl/private" in printed), printed
+    assert graded.result.score == FULL_MARKS, statuses(graded.result)
+
+
 # --------------------------------------------------------------------------- determinism
 
 
