@@ -68,7 +68,20 @@ def list_submissions(folder: Path) -> list[Path]:
             logger.warning("%s: left out, its id is the name of a class file; rename it", p)
         elif p.is_dir() or p.suffix in SUFFIXES:
             entries.append(p)
+    _refuse_shared_ids(entries)
     return entries
+
+
+def _refuse_shared_ids(entries: list[Path]) -> None:
+    """Two entries with one id (``alice/`` and ``alice.py``) would write one results
+    folder, the last graded replacing the other's result: which is the student's?"""
+    by_id: dict[str, list[str]] = {}
+    for p in entries:
+        by_id.setdefault(submission_id(p), []).append(p.name)
+    shared = {i: names for i, names in by_id.items() if len(names) > 1}
+    if shared:
+        listed = "; ".join(f"{i}: {', '.join(names)}" for i, names in sorted(shared.items()))
+        raise SubmissionError(f"entries share a submission id ({listed}); keep one of each")
 
 
 def submission_id(entry: Path) -> str:

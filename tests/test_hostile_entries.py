@@ -19,6 +19,7 @@ import pytest
 
 from grader import api
 from grader.discover import RESERVED_IDS, list_submissions
+from grader.errors import SubmissionError
 from grader.report import store
 from grader.similarity import report as similarity_report
 from grader.similarity.run import run_similarity
@@ -91,3 +92,16 @@ def test_hostile_entries_cost_only_themselves(tmp_path: Path) -> None:
     assert pairs, "two copies of the reference are a pair"
     for pair in pairs:
         assert not any(pair[k].startswith(("=", "+", "-", "@")) for k in ("a", "b")), pair
+
+
+def test_entries_sharing_an_id_stop_the_batch_before_grading(tmp_path: Path) -> None:
+    """``alice/`` and ``alice.py`` would both be stored as ``alice``: the last graded
+    would replace the other's result. The run refuses, naming them, and writes nothing."""
+    folder = tmp_path / "submissions"
+    (folder / "alice").mkdir(parents=True)
+    shutil.copyfile(REFERENCE, folder / "alice" / "neural_net.py")
+    (folder / "alice.py").write_text("raise SystemExit\n", encoding="utf-8")
+    out = tmp_path / "results"
+    with pytest.raises(SubmissionError, match=r"alice: alice, alice\.py"):
+        api.grade(folder, out, isolation="bwrap", checks=["init"])
+    assert not out.exists() or not any(out.iterdir())
