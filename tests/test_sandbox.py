@@ -496,6 +496,20 @@ def test_links_fifos_and_folders_at_output_paths_are_refused(
     assert graded.seconds < 60
 
 
+@pytest.mark.parametrize("number", ["1e999", "-1e999", "NaN", "Infinity"])
+def test_child_json_with_an_infinite_number_is_refused(tmp_path: Path, number: str) -> None:
+    """A probe's info JSON holds finite numbers only: ``1e999`` is valid JSON, and infinite."""
+    from grader import hostile
+    from grader.errors import UnsafeOutput
+
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "loss.json").write_text(f'{{"loss": {number}}}', encoding="utf-8")
+    with pytest.raises(UnsafeOutput, match="not valid JSON"):
+        hostile.read_json(tmp_path, "out/loss.json")
+    (tmp_path / "out" / "loss.json").write_text('{"loss": 1e300}', encoding="utf-8")
+    assert hostile.read_json(tmp_path, "out/loss.json") == {"loss": 1e300}
+
+
 def test_reference_solution_is_out_of_reach(hostile: Callable[[str], Graded]) -> None:
     """A module that only loads the grader's reference (named in ``boot.json``) earns nothing."""
     graded = hostile("imports_the_reference")
