@@ -27,6 +27,8 @@ RESERVED_IDS = frozenset({"results.json", "grades.csv", "index.html", "junit.xml
 """The class files at the top of a results folder, which no submission's folder may replace."""
 _MAX_FILE = 8 * 2**20
 _MAX_TOTAL = 64 * 2**20
+_MAX_FILES = 10_000
+"""Files (and folders) of one submission: each costs the grader time and an inode."""
 
 
 @dataclass(frozen=True)
@@ -128,7 +130,9 @@ def _find(root: Path, name: str, any_suffix: str | None = None) -> Path | None:
 
 def _copy_tree(source: Path, dest: Path, skipped: list[str]) -> None:
     total = 0
-    for path in sorted(source.rglob("*")):
+    for count, path in enumerate(sorted(source.rglob("*"))):
+        if count == _MAX_FILES:
+            raise SubmissionError(f"{source}: more than {_MAX_FILES} files and folders")
         rel = path.relative_to(source)
         if set(rel.parts) & _SKIP_DIRS or path.is_symlink():
             continue
@@ -144,8 +148,12 @@ def _copy_tree(source: Path, dest: Path, skipped: list[str]) -> None:
 
 def _extract_zip(source: Path, dest: Path, skipped: list[str]) -> None:
     """Extract safely: no absolute paths, no ``..``, no links, bounded size."""
+    if source.stat().st_size > _MAX_TOTAL:
+        raise SubmissionError(f"{source}: a zip of more than {_MAX_TOTAL >> 20} MB")
     try:
         with zipfile.ZipFile(source) as archive:
+            if len(archive.infolist()) > _MAX_FILES:
+                raise SubmissionError(f"{source}: more than {_MAX_FILES} entries in the zip")
             total = 0
             for info in archive.infolist():
                 parts = Path(info.filename).parts

@@ -105,3 +105,23 @@ def test_entries_sharing_an_id_stop_the_batch_before_grading(tmp_path: Path) -> 
     with pytest.raises(SubmissionError, match=r"alice: alice, alice\.py"):
         api.grade(folder, out, isolation="bwrap", checks=["init"])
     assert not out.exists() or not any(out.iterdir())
+
+
+def test_zip_of_too_many_files_costs_only_itself(tmp_path: Path) -> None:
+    """A small zip of a hundred thousand empty files took the grader minutes and as many
+    inodes: past the limit it is refused at once, with a message, and the others graded."""
+    from grader.discover import _MAX_FILES
+
+    folder = tmp_path / "submissions"
+    folder.mkdir()
+    with zipfile.ZipFile(folder / "many.zip", "w") as archive:
+        archive.write(REFERENCE, "neural_net.py")
+        for i in range(_MAX_FILES):
+            archive.writestr(f"d{i % 10}/f{i}", b"")
+    (folder / "plain").mkdir()
+    shutil.copyfile(REFERENCE, folder / "plain" / "neural_net.py")
+    results = {r.submission: r for r in api.grade(folder, tmp_path / "results", jobs=1,
+                                                  isolation="bwrap", checks=["init"])}
+    assert results["plain"].score == results["plain"].max_score > 0
+    assert results["many"].status == "error" and results["many"].score == 0
+    assert f"more than {_MAX_FILES} entries in the zip" in (results["many"].error or "")
