@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import shutil
 import stat
+import struct
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +30,8 @@ _MAX_FILE = 8 * 2**20
 _MAX_TOTAL = 64 * 2**20
 _MAX_FILES = 10_000
 """Files (and folders) of one submission: each costs the grader time and an inode."""
+_MAX_DIRECTORY = _MAX_FILES * 400
+"""Bytes of a zip's list of files (its central directory), read whole when it is opened."""
 
 
 @dataclass(frozen=True)
@@ -148,8 +151,8 @@ def _copy_tree(source: Path, dest: Path, skipped: list[str]) -> None:
 
 def _extract_zip(source: Path, dest: Path, skipped: list[str]) -> None:
     """Extract safely: no absolute paths, no ``..``, no links, bounded size."""
-    if source.stat().st_size > _MAX_TOTAL:
-        raise SubmissionError(f"{source}: a zip of more than {_MAX_TOTAL >> 20} MB")
+    if _directory_size(source) > _MAX_DIRECTORY:
+        raise SubmissionError(f"{source}: the zip lists more files than allowed")
     try:
         with zipfile.ZipFile(source) as archive:
             if len(archive.infolist()) > _MAX_FILES:
@@ -174,3 +177,17 @@ def _extract_zip(source: Path, dest: Path, skipped: list[str]) -> None:
                     shutil.copyfileobj(src, out)
     except zipfile.BadZipFile as exc:
         raise SubmissionError(f"{source}: not a valid zip file ({exc})") from None
+
+
+def _directory_size(source: Path) -> int:
+    """The size of a zip's central directory, from its end record (0 if there is none:
+    :mod:`zipfile` then says what is wrong); a zip64 archive counts as too large."""
+    with open(source, "rb") as f:
+        f.seek(0, 2)
+        f.seek(max(0, f.tell() - (22 + 0xFFFF)))
+        tail = f.read()
+    at = tail.rfind(b"PK\x05\x06")
+    if at < 0 or len(tail) < at + 22:
+        return 0
+    size: int = struct.unpack("<I", tail[at + 12:at + 16])[0]
+    return _MAX_DIRECTORY + 1 if size == 0xFFFFFFFF else size

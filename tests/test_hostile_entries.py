@@ -109,7 +109,8 @@ def test_entries_sharing_an_id_stop_the_batch_before_grading(tmp_path: Path) -> 
 
 def test_zip_of_too_many_files_costs_only_itself(tmp_path: Path) -> None:
     """A small zip of a hundred thousand empty files took the grader minutes and as many
-    inodes: past the limit it is refused at once, with a message, and the others graded."""
+    inodes: past the limits (files, size of the zip's list of files) it is refused at
+    once, with a message, and the others are graded."""
     from grader.discover import _MAX_FILES
 
     folder = tmp_path / "submissions"
@@ -118,6 +119,10 @@ def test_zip_of_too_many_files_costs_only_itself(tmp_path: Path) -> None:
         archive.write(REFERENCE, "neural_net.py")
         for i in range(_MAX_FILES):
             archive.writestr(f"d{i % 10}/f{i}", b"")
+    with zipfile.ZipFile(folder / "long_list.zip", "w") as archive:
+        archive.write(REFERENCE, "neural_net.py")
+        for i in range(1100):  # few files, but a list of files (read whole) of over 4 MB
+            archive.writestr(f"{i}_" + "n" * 4000, b"")
     (folder / "plain").mkdir()
     shutil.copyfile(REFERENCE, folder / "plain" / "neural_net.py")
     results = {r.submission: r for r in api.grade(folder, tmp_path / "results", jobs=1,
@@ -125,3 +130,4 @@ def test_zip_of_too_many_files_costs_only_itself(tmp_path: Path) -> None:
     assert results["plain"].score == results["plain"].max_score > 0
     assert results["many"].status == "error" and results["many"].score == 0
     assert f"more than {_MAX_FILES} entries in the zip" in (results["many"].error or "")
+    assert "the zip lists more files than allowed" in (results["long_list"].error or "")
