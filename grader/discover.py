@@ -31,6 +31,8 @@ _MAX_TOTAL = 64 * 2**20
 _MAX_FILES = 10_000
 """Files (and folders) of one submission: each costs the grader time and an inode."""
 _MAX_DIRECTORY = _MAX_FILES * 400
+_END_RECORD = bytes((0x50, 0x4B, 5, 6))
+"""The signature of a zip's end record (built, so that no compiled module looks like a zip)."""
 """Bytes of a zip's list of files (its central directory), read whole when it is opened."""
 
 
@@ -186,7 +188,7 @@ def _directory_size(source: Path) -> int:
         f.seek(0, 2)
         f.seek(max(0, f.tell() - (22 + 0xFFFF)))
         tail = f.read()
-    at = tail.rfind(b"PK\x05\x06")
+    at = tail.rfind(_END_RECORD)
     if at < 0 or len(tail) < at + 22:
         return 0
     size: int = struct.unpack("<I", tail[at + 12:at + 16])[0]

@@ -481,7 +481,9 @@ def _bwrap_prefix(config: ChildConfig) -> list[str]:
     ro = [p for p in _system_paths() + [Path(_PACKAGE_PARENT) / "grader", *config.read_only]
           if p.exists()]
     rw = [config.workdir, *config.writable]
-    args = ["bwrap", "--unshare-all", "--unshare-user", "--uid", "1000", "--gid", "1000",
+    # No user namespace inside: the usual first step of a kernel exploit, never needed here.
+    nested = ["--disable-userns"] if _bwrap_has("--disable-userns") else []
+    args = ["bwrap", "--unshare-all", "--unshare-user", *nested, "--uid", "1000", "--gid", "1000",
             "--die-with-parent", "--new-session", "--proc", "/proc", "--dev", "/dev",
             "--size", str(tmp_bytes(config.limits)), "--tmpfs", "/tmp"]
     sealed = sorted({Path("/tmp", p.relative_to("/tmp").parts[0]) for p in ro + rw
@@ -509,6 +511,16 @@ def _bwrap_prefix(config: ChildConfig) -> list[str]:
         args += ["--remount-ro", str(folder)]
     args += ["--chdir", str(config.workdir)]
     return args + ["--"]
+
+
+@functools.lru_cache(maxsize=None)
+def _bwrap_has(option: str) -> bool:
+    """Whether this bubblewrap knows ``option`` (``--disable-userns`` came in 0.8)."""
+    try:
+        shown = subprocess.run(["bwrap", "--help"], capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return option in shown.stdout + shown.stderr
 
 
 @functools.lru_cache(maxsize=1)

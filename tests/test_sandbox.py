@@ -27,7 +27,7 @@ from grader.batch import grade_batch
 from grader.pipeline import grade_submission
 from grader.results import CheckResult, SubmissionResult
 from grader.rubric import Rubric, load_rubric
-from grader.sandbox import Child, Isolation, ProbeOutcome
+from grader.sandbox import Child, Isolation, ProbeOutcome, _bwrap_has
 from grader.session import Session
 
 from .conftest import REFERENCE, ROOT, RUBRIC_PATH
@@ -593,6 +593,20 @@ def _read_host_secrets():
 
 
 _read_host_secrets()
+
+
+def _new_user_namespace():
+    """HOSTILE: a user namespace of its own, where it would be root."""
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.unshare(0x10000000) == 0:  # CLONE_NEWUSER
+        print("HOSTILE: made a user namespace")
+    else:
+        print(f"HOSTILE: no user namespace: errno {ctypes.get_errno()}")
+
+
+_new_user_namespace()
 '''
 
 
@@ -610,6 +624,8 @@ def test_files_only_root_may_read_are_out_of_reach(session: Session, tmp_path: P
                 or f"HOSTILE: could not read {path}:" in printed), printed
     assert ("HOSTILE: /etc/ssl/private holds 0 files" in printed
             or "HOSTILE: could not list /etc/ssl/private" in printed), printed
+    if _bwrap_has("--disable-userns"):
+        assert "HOSTILE: no user namespace: errno" in printed, printed
     assert graded.result.score == FULL_MARKS, statuses(graded.result)
 
 
