@@ -28,6 +28,8 @@ from .similarity.compare import DEFAULT_THRESHOLD
 
 F = TypeVar("F", bound=Callable[..., Any])
 NO_BWRAP = "student code is isolated by resource limits only: install bubblewrap"
+AS_ROOT = ("; as root, it can read and write anything on this machine and outlive its "
+           "grading: grade untrusted code this way only in a throw-away container")
 logger = logging.getLogger("grader")
 
 
@@ -173,7 +175,10 @@ def _warn_isolation(isolation: str) -> None:
     """One line on stderr when grading would run without bubblewrap."""
     from .sandbox import bwrap_available
 
-    if isolation == "auto" and not bwrap_available():
+    unisolated = isolation == "none" or isolation == "auto" and not bwrap_available()
+    if unisolated and os.geteuid() == 0:
+        logger.warning(NO_BWRAP + AS_ROOT)
+    elif isolation == "auto" and not bwrap_available():
         logger.warning(NO_BWRAP)
 
 

@@ -9,18 +9,31 @@ where the submissions or the results live.
 
 from __future__ import annotations
 
+import logging
 import shutil
 import stat
+import struct
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import SubmissionError
 
+logger = logging.getLogger(__name__)
+
 SUFFIXES = (".py", ".zip", ".ipynb")
 _SKIP_DIRS = {"__MACOSX", "__pycache__", ".git", ".ipynb_checkpoints", "datasets", ".venv"}
+RESERVED_IDS = frozenset({"results.json", "grades.csv", "index.html", "junit.xml",
+                          "similarity.html", "similarity.json", "similarity.csv"})
+"""The class files at the top of a results folder, which no submission's folder may replace."""
 _MAX_FILE = 8 * 2**20
 _MAX_TOTAL = 64 * 2**20
+_MAX_FILES = 10_000
+"""Files (and folders) of one submission: each costs the grader time and an inode."""
+_MAX_DIRECTORY = _MAX_FILES * 400
+_END_RECORD = bytes((0x50, 0x4B, 5, 6))
+"""The signature of a zip's end record (built, so that no compiled module looks like a zip)."""
+"""Bytes of a zip's list of files (its central directory), read whole when it is opened."""
 
 
 @dataclass(frozen=True)
@@ -42,11 +55,40 @@ class Submission:
 
 
 def list_submissions(folder: Path) -> list[Path]:
-    """The entries of a submissions folder, sorted by name, hidden files left out."""
+    """The entries of a submissions folder, sorted by name, hidden files left out.
+
+    Also left out, with a warning: links (copying one reads whatever it points
+    at on the host), FIFOs and devices (a read that never returns), and entries
+    whose id is the name of a class file of the results folder (``<id>/`` would
+    stand where that file is written).
+    """
     if not folder.is_dir():
         raise SubmissionError(f"{folder} is not a folder")
-    return sorted(p for p in folder.iterdir() if not p.name.startswith(".")
-                  and p.name not in _SKIP_DIRS and (p.is_dir() or p.suffix in SUFFIXES))
+    entries = []
+    for p in sorted(folder.iterdir()):
+        if p.name.startswith(".") or p.name in _SKIP_DIRS:
+            continue
+        if p.is_symlink() or not (p.is_dir() or p.is_file()):
+            if p.is_symlink() or p.suffix in SUFFIXES:
+                logger.warning("%s: left out, a link or not a regular file or folder", p)
+        elif submission_id(p) in RESERVED_IDS:
+            logger.warning("%s: left out, its id is the name of a class file; rename it", p)
+        elif p.is_dir() or p.suffix in SUFFIXES:
+            entries.append(p)
+    _refuse_shared_ids(entries)
+    return entries
+
+
+def _refuse_shared_ids(entries: list[Path]) -> None:
+    """Two entries with one id (``alice/`` and ``alice.py``) would write one results
+    folder, the last graded replacing the other's result: which is the student's?"""
+    by_id: dict[str, list[str]] = {}
+    for p in entries:
+        by_id.setdefault(submission_id(p), []).append(p.name)
+    shared = {i: names for i, names in by_id.items() if len(names) > 1}
+    if shared:
+        listed = "; ".join(f"{i}: {', '.join(names)}" for i, names in sorted(shared.items()))
+        raise SubmissionError(f"entries share a submission id ({listed}); keep one of each")
 
 
 def submission_id(entry: Path) -> str:
@@ -93,7 +135,9 @@ def _find(root: Path, name: str, any_suffix: str | None = None) -> Path | None:
 
 def _copy_tree(source: Path, dest: Path, skipped: list[str]) -> None:
     total = 0
-    for path in sorted(source.rglob("*")):
+    for count, path in enumerate(sorted(source.rglob("*"))):
+        if count == _MAX_FILES:
+            raise SubmissionError(f"{source}: more than {_MAX_FILES} files and folders")
         rel = path.relative_to(source)
         if set(rel.parts) & _SKIP_DIRS or path.is_symlink():
             continue
@@ -109,8 +153,12 @@ def _copy_tree(source: Path, dest: Path, skipped: list[str]) -> None:
 
 def _extract_zip(source: Path, dest: Path, skipped: list[str]) -> None:
     """Extract safely: no absolute paths, no ``..``, no links, bounded size."""
+    if _directory_size(source) > _MAX_DIRECTORY:
+        raise SubmissionError(f"{source}: the zip lists more files than allowed")
     try:
         with zipfile.ZipFile(source) as archive:
+            if len(archive.infolist()) > _MAX_FILES:
+                raise SubmissionError(f"{source}: more than {_MAX_FILES} entries in the zip")
             total = 0
             for info in archive.infolist():
                 parts = Path(info.filename).parts
@@ -131,3 +179,17 @@ def _extract_zip(source: Path, dest: Path, skipped: list[str]) -> None:
                     shutil.copyfileobj(src, out)
     except zipfile.BadZipFile as exc:
         raise SubmissionError(f"{source}: not a valid zip file ({exc})") from None
+
+
+def _directory_size(source: Path) -> int:
+    """The size of a zip's central directory, from its end record (0 if there is none:
+    :mod:`zipfile` then says what is wrong); a zip64 archive counts as too large."""
+    with open(source, "rb") as f:
+        f.seek(0, 2)
+        f.seek(max(0, f.tell() - (22 + 0xFFFF)))
+        tail = f.read()
+    at = tail.rfind(_END_RECORD)
+    if at < 0 or len(tail) < at + 22:
+        return 0
+    size: int = struct.unpack("<I", tail[at + 12:at + 16])[0]
+    return _MAX_DIRECTORY + 1 if size == 0xFFFFFFFF else size

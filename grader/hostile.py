@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import io
 import json
+import math
 import os
 import stat
 import zipfile
@@ -126,10 +127,18 @@ def _no_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a finite number")
 
 
+def _finite(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):  # 1e999 is valid JSON, and infinite
+        raise ValueError(f"{text[:20]} is not a finite number")
+    return value
+
+
 def parse_json(data: bytes, name: str, expected: type = dict) -> Any:
     """Strict JSON: UTF-8, finite numbers only, top-level of type ``expected``."""
     try:
-        value = json.loads(data.decode("utf-8"), parse_constant=_no_constant)
+        value = json.loads(data.decode("utf-8"), parse_constant=_no_constant,
+                           parse_float=_finite)
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:
         raise UnsafeOutput(name, f"not valid JSON ({str(exc)[:200]})") from None
     if not isinstance(value, expected):

@@ -16,11 +16,13 @@ resource limits, its own session and a scrubbed environment.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import os
 import selectors
 import shutil
+import stat
 import subprocess
 import sys
 import time
@@ -50,6 +52,8 @@ _TMP_SHARE, _TMP_MAX = 8, 256 * 2**20
 """The child's ``/tmp`` (a tmpfs, so memory) takes 1/8 of its memory budget, at most 256 MB."""
 _MAX_STATUS_LINE = 4 * 2**20
 """Bytes of one status line (a report); a longer one is dropped."""
+_SHM_BYTES = 2**20
+"""The size of the child's ``/dev/shm`` (POSIX semaphores and shared memory)."""
 MAX_TASKS = 256
 """Processes and threads one child may run at once (a fork bomb stops there)."""
 _STARTUP_SECONDS = 30.0
@@ -477,7 +481,9 @@ def _bwrap_prefix(config: ChildConfig) -> list[str]:
     ro = [p for p in _system_paths() + [Path(_PACKAGE_PARENT) / "grader", *config.read_only]
           if p.exists()]
     rw = [config.workdir, *config.writable]
-    args = ["bwrap", "--unshare-all", "--unshare-user", "--uid", "1000", "--gid", "1000",
+    # No user namespace inside: the usual first step of a kernel exploit, never needed here.
+    nested = ["--disable-userns"] if _bwrap_has("--disable-userns") else []
+    args = ["bwrap", "--unshare-all", "--unshare-user", *nested, "--uid", "1000", "--gid", "1000",
             "--die-with-parent", "--new-session", "--proc", "/proc", "--dev", "/dev",
             "--size", str(tmp_bytes(config.limits)), "--tmpfs", "/tmp"]
     sealed = sorted({Path("/tmp", p.relative_to("/tmp").parts[0]) for p in ro + rw
@@ -489,10 +495,57 @@ def _bwrap_prefix(config: ChildConfig) -> list[str]:
         args += ["--ro-bind", str(path), str(path)]
     for path in rw:
         args += ["--bind", str(path), str(path)]
-    for folder in [Path("/"), *sealed]:
+    # The assignments shipped in the package hold the reference solutions and
+    # the mistake library: an empty folder stands in for them.
+    private_folders, private_files = _private_system_entries()
+    hidden = [p for p in [Path(_PACKAGE_PARENT) / "grader" / "assignments", *private_folders]
+              if p.is_dir()]
+    for folder in hidden:
+        args += ["--size", str(4096), "--tmpfs", str(folder)]
+    for file in private_files:
+        args += ["--ro-bind", "/dev/null", str(file)]
+    # bubblewrap's /dev is a tmpfs of no set size, writable by the child: only a
+    # small /dev/shm stays writable.
+    args += ["--size", str(_SHM_BYTES), "--tmpfs", "/dev/shm"]
+    for folder in [Path("/"), *sealed, *hidden, Path("/dev")]:
         args += ["--remount-ro", str(folder)]
     args += ["--chdir", str(config.workdir)]
     return args + ["--"]
+
+
+@functools.lru_cache(maxsize=None)
+def _bwrap_has(option: str) -> bool:
+    """Whether this bubblewrap knows ``option`` (``--disable-userns`` came in 0.8)."""
+    try:
+        shown = subprocess.run(["bwrap", "--help"], capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return option in shown.stdout + shown.stderr
+
+
+@functools.lru_cache(maxsize=1)
+def _private_system_entries() -> tuple[tuple[Path, ...], tuple[Path, ...]]:
+    """The folders and files under ``/etc`` that not every user may read.
+
+    A grader running as root maps the sandbox's user to root outside, so the
+    child owns every root-owned file it can see (``/etc/shadow``, host keys):
+    these are hidden from it, an empty folder or an empty file in their place.
+    """
+    folders: list[Path] = []
+    files: list[Path] = []
+    for top, dirs, names in os.walk("/etc"):
+        for name in [*dirs, *names]:
+            path = Path(top, name)
+            try:
+                mode = path.lstat().st_mode
+            except OSError:
+                continue
+            if stat.S_ISDIR(mode) and mode & 0o005 != 0o005:
+                folders.append(path)
+            elif stat.S_ISREG(mode) and not mode & 0o004:
+                files.append(path)
+        dirs[:] = [d for d in dirs if Path(top, d) not in folders]
+    return tuple(folders), tuple(files)
 
 
 def _system_paths() -> list[Path]:

@@ -9,6 +9,7 @@ import re
 import shutil
 import xml.etree.ElementTree as ET
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -18,6 +19,7 @@ from grader.report import github_annotations, render_all
 from grader.report.github import step_summary
 from grader.report.gradescope import VISIBILITIES
 from grader.report.html import render_report
+from grader.report.plots import Image
 from grader.report.junit import junit_xml
 from grader.report.tables import fmt
 from grader.report.views import HIDDEN_CASE_KEYS, student_view
@@ -247,3 +249,35 @@ def test_render_all_rerenders_from_stored_results(
 def test_render_all_needs_stored_results(tmp_path: Path) -> None:
     with pytest.raises(SubmissionError, match="no stored results"):
         render_all(tmp_path)
+
+
+def test_first_layer_figure_draws_a_bounded_number_of_tiles(tmp_path: Path) -> None:
+    """A network that claims far more hidden units than anyone trains is drawn in part:
+    the parent's memory and the report's size stay bounded."""
+    import numpy as np
+
+    from grader.report.figures import MAX_TILES, first_layer_weights
+
+    shape = (8, 8)
+    hidden = MAX_TILES + 7
+    W1 = np.random.default_rng(0).standard_normal((shape[0] * shape[1], hidden))
+    np.savez_compressed(tmp_path / "first_layer.npz", W1=W1, image_shape=np.array(shape))
+    image = first_layer_weights(tmp_path)
+    assert image is not None
+    assert f"first {MAX_TILES} of the {hidden}" in image.alt
+    drawn = first_layer_weights_of(tmp_path, W1[:, :MAX_TILES], shape)
+    assert (image.width, image.height) == (drawn.width, drawn.height)
+
+
+def first_layer_weights_of(folder: Path, W1: Any, shape: tuple[int, int]) -> Image:
+    """The figure of exactly ``W1`` (written into a fresh sub-folder of ``folder``)."""
+    import numpy as np
+
+    from grader.report.figures import first_layer_weights
+
+    own = folder / "exact"
+    own.mkdir()
+    np.savez_compressed(own / "first_layer.npz", W1=W1, image_shape=np.array(shape))
+    image = first_layer_weights(own)
+    assert image is not None
+    return image

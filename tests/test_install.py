@@ -12,7 +12,7 @@ import tarfile
 import zipfile
 from pathlib import Path
 
-from grader.cli import NO_BWRAP
+from grader.cli import AS_ROOT, NO_BWRAP
 
 from .conftest import ROOT, SUBMISSIONS
 from .venvs import build_instructor_wheel, installed_package
@@ -110,6 +110,8 @@ def test_grading_without_bubblewrap_says_so_once(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     assert [line for line in proc.stderr.splitlines() if NO_BWRAP in line] != []
     assert proc.stderr.count(NO_BWRAP) == 1
+    # as root, unisolated student code owns the machine: the line says so
+    assert (AS_ROOT in proc.stderr) == (os.geteuid() == 0), proc.stderr
     quiet = subprocess.run([*grader, "grade", str(entries), "--out", str(tmp_path / "p")],
                            capture_output=True, text=True, cwd=tmp_path)
     assert quiet.returncode == 0 and NO_BWRAP not in quiet.stderr

@@ -27,7 +27,7 @@ from grader.batch import grade_batch
 from grader.pipeline import grade_submission
 from grader.results import CheckResult, SubmissionResult
 from grader.rubric import Rubric, load_rubric
-from grader.sandbox import Child, Isolation, ProbeOutcome
+from grader.sandbox import Child, Isolation, ProbeOutcome, _bwrap_has
 from grader.session import Session
 
 from .conftest import REFERENCE, ROOT, RUBRIC_PATH
@@ -496,10 +496,137 @@ def test_links_fifos_and_folders_at_output_paths_are_refused(
     assert graded.seconds < 60
 
 
+@pytest.mark.parametrize("number", ["1e999", "-1e999", "NaN", "Infinity"])
+def test_child_json_with_an_infinite_number_is_refused(tmp_path: Path, number: str) -> None:
+    """A probe's info JSON holds finite numbers only: ``1e999`` is valid JSON, and infinite."""
+    from grader import hostile
+    from grader.errors import UnsafeOutput
+
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "loss.json").write_text(f'{{"loss": {number}}}', encoding="utf-8")
+    with pytest.raises(UnsafeOutput, match="not valid JSON"):
+        hostile.read_json(tmp_path, "out/loss.json")
+    (tmp_path / "out" / "loss.json").write_text('{"loss": 1e300}', encoding="utf-8")
+    assert hostile.read_json(tmp_path, "out/loss.json") == {"loss": 1e300}
+
+
 def test_reference_solution_is_out_of_reach(hostile: Callable[[str], Graded]) -> None:
     """A module that only loads the grader's reference (named in ``boot.json``) earns nothing."""
     graded = hostile("imports_the_reference")
     assert graded.result.score == 0, statuses(graded.result)
+
+
+STEALS_SHIPPED_REFERENCE = '''
+"""Hostile: no network of its own; it loads the reference shipped in the grader's package."""
+import importlib.util
+import os
+
+import grader  # importable inside the sandbox: the child runs from it
+
+_PATH = os.path.join(list(grader.__path__)[0], "assignments", "two_layer_net", "reference",
+                     "neural_net.py")
+_SPEC = importlib.util.spec_from_file_location("_stolen_reference", _PATH)
+_REFERENCE = importlib.util.module_from_spec(_SPEC)
+_SPEC.loader.exec_module(_REFERENCE)
+TwoLayerNet = _REFERENCE.TwoLayerNet
+'''
+
+
+def test_shipped_reference_is_out_of_reach(session: Session, tmp_path: Path) -> None:
+    """The grader's package is readable in the sandbox (the child runs from it), but
+    not the assignments in it: the reference solution and the mistake library."""
+    entry = tmp_path / "steals"
+    entry.mkdir()
+    (entry / "neural_net.py").write_text(STEALS_SHIPPED_REFERENCE, encoding="utf-8")
+    graded = grade_once(entry, session)
+    assert graded.result.score == 0, statuses(graded.result)
+    assert "No such file or directory" in graded.result.dumps()
+
+
+FILLS_DEV = '''
+
+def _fill_dev():
+    """HOSTILE: /dev is a tmpfs, memory outside the child's budget."""
+    for path, size in (("/dev/HOSTILE_file", 1), ("/dev/shm/HOSTILE_file", 64 * 2**20)):
+        try:
+            with open(path, "wb") as f:
+                for _ in range(size // 2**20 or 1):
+                    f.write(b"x" * min(size, 2**20))
+            print(f"HOSTILE: wrote {size} bytes to {path}")
+        except OSError as exc:
+            print(f"HOSTILE: could not fill {path}: {exc.strerror}")
+
+
+_fill_dev()
+'''
+
+
+def test_dev_is_not_a_memory_store(session: Session, tmp_path: Path) -> None:
+    """Writes to /dev fail and /dev/shm holds a megabyte; the module is still graded."""
+    entry = tmp_path / "fills_dev"
+    entry.mkdir()
+    (entry / "neural_net.py").write_text(REFERENCE.read_text(encoding="utf-8") + FILLS_DEV,
+                                         encoding="utf-8")
+    graded = grade_once(entry, session)
+    printed = graded.outcomes["import"].output
+    assert "HOSTILE: could not fill /dev/HOSTILE_file: Read-only file system" in printed, printed
+    assert "HOSTILE: could not fill /dev/shm/HOSTILE_file: No space left on device" in printed
+    assert graded.result.score == FULL_MARKS, statuses(graded.result)
+
+
+READS_HOST_SECRETS = '''
+
+def _read_host_secrets():
+    """HOSTILE: files of /etc only root may read (the sandbox's user is root outside)."""
+    import os
+
+    for path in ("/etc/shadow", "/etc/gshadow"):
+        try:
+            with open(path, encoding="utf-8", errors="replace") as f:
+                print(f"HOSTILE: read {len(f.read())} characters of {path}")
+        except OSError as exc:
+            print(f"HOSTILE: could not read {path}: {exc.strerror}")
+    try:
+        print(f"HOSTILE: /etc/ssl/private holds {len(os.listdir('/etc/ssl/private'))} files")
+    except OSError as exc:
+        print(f"HOSTILE: could not list /etc/ssl/private: {exc.strerror}")
+
+
+_read_host_secrets()
+
+
+def _new_user_namespace():
+    """HOSTILE: a user namespace of its own, where it would be root."""
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.unshare(0x10000000) == 0:  # CLONE_NEWUSER
+        print("HOSTILE: made a user namespace")
+    else:
+        print(f"HOSTILE: no user namespace: errno {ctypes.get_errno()}")
+
+
+_new_user_namespace()
+'''
+
+
+def test_files_only_root_may_read_are_out_of_reach(session: Session, tmp_path: Path) -> None:
+    """When the grader runs as root, the sandbox's user owns root's files outside:
+    those not every user may read are empty in the sandbox."""
+    entry = tmp_path / "reads_host_secrets"
+    entry.mkdir()
+    (entry / "neural_net.py").write_text(
+        REFERENCE.read_text(encoding="utf-8") + READS_HOST_SECRETS, encoding="utf-8")
+    graded = grade_once(entry, session)
+    printed = graded.outcomes["import"].output
+    for path in ("/etc/shadow", "/etc/gshadow"):
+        assert (f"HOSTILE: read 0 characters of {path}\n" in printed
+                or f"HOSTILE: could not read {path}:" in printed), printed
+    assert ("HOSTILE: /etc/ssl/private holds 0 files" in printed
+            or "HOSTILE: could not list /etc/ssl/private" in printed), printed
+    if _bwrap_has("--disable-userns"):
+        assert "HOSTILE: no user namespace: errno" in printed, printed
+    assert graded.result.score == FULL_MARKS, statuses(graded.result)
 
 
 # --------------------------------------------------------------------------- determinism

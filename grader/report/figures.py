@@ -28,6 +28,9 @@ logger = logging.getLogger(__name__)
 GRADIENT_PARAMS = ("W1", "b1", "W2", "b2")
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 _MAX_NOTEBOOK_FIGURES = 20
+MAX_TILES = 1024
+"""Hidden units drawn of the first layer: a student's network may claim hundreds of
+thousands, which would cost the parent gigabytes and the report tens of MB."""
 
 
 def report_figures(result: SubmissionResult, folder: Path) -> list[Image]:
@@ -169,10 +172,12 @@ def first_layer_weights(folder: Path) -> Image | None:
         return None
     if W1.ndim != 2 or W1.shape[0] != math.prod(shape) or not W1.shape[1]:
         return None
-    tiles = W1.T.reshape(W1.shape[1], *shape)
+    shown = min(W1.shape[1], MAX_TILES)
+    tiles = W1[:, :shown].T.reshape(shown, *shape)
     size = "x".join(map(str, shape[:2]))
     colour = "colour" if len(shape) == 3 else "grayscale"
-    alt = (f"The {W1.shape[1]} first-layer weight vectors of your trained network, each shown "
+    count = str(shown) if shown == W1.shape[1] else f"first {shown} of the {W1.shape[1]}"
+    alt = (f"The {count} first-layer weight vectors of your trained network, each shown "
            f"as a {size} {colour} image scaled to its own range.")
     return plots.tile_grid(tiles, alt=alt, caption="First-layer weights of your trained "
                            "network, one tile per hidden unit.")

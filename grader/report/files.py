@@ -30,6 +30,7 @@ from .store import (
     RESULT,
     atomic_write,
     check_order,
+    csv_text,
     results_json,
 )
 
@@ -110,6 +111,6 @@ def grades_csv(results: Sequence[SubmissionResult], check_ids: Sequence[str]) ->
     writer.writerow(["submission", "score", "max_score", "status", *check_ids])
     for r in results:
         scores = {c.id: c.score for c in r.checks}
-        writer.writerow([r.submission, f"{r.score:g}", f"{r.max_score:g}", r.status,
+        writer.writerow([csv_text(r.submission), f"{r.score:g}", f"{r.max_score:g}", r.status,
                          *(f"{scores[i]:g}" if i in scores else "" for i in check_ids)])
     return buffer.getvalue()

@@ -74,6 +74,12 @@ def load_result(folder: Path) -> tuple[SubmissionResult, str] | None:
     return result, text
 
 
+def csv_text(text: str) -> str:
+    """``text`` as a CSV cell that a spreadsheet shows as text, never runs as a formula
+    (a submission named ``=cmd|...`` or ``@SUM(...)``)."""
+    return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
 def report_href(submission: str) -> str:
     """The link from the class summary to one submission's report."""
     return f"{quote(submission)}/{REPORT}"

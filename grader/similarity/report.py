@@ -17,7 +17,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from ..report.store import REPORT, atomic_write, report_href
+from ..report.store import REPORT, atomic_write, csv_text, report_href
 from .compare import BINS, REPORTED, Comparison, Pair
 from .fingerprint import Fingerprints
 from .sources import SubmissionCode
@@ -112,7 +112,7 @@ def similarity_csv(result: Comparison) -> str:
     writer = csv.writer(buffer)
     writer.writerow(["a", "b", "score", "a_share", "b_share", "shared", "known_solution"])
     for p in result.pairs:
-        writer.writerow([p.a, p.b, f"{p.score:.4f}", f"{p.a_share:.4f}", f"{p.b_share:.4f}",
+        writer.writerow([csv_text(p.a), csv_text(p.b), f"{p.score:.4f}", f"{p.a_share:.4f}", f"{p.b_share:.4f}",
                          p.shared, "yes" if p.known else "no"])
     return buffer.getvalue()
 
