@@ -85,14 +85,19 @@ def loss_cases(seed: int, count: int, regs: tuple[float, ...]) -> tuple[LossCase
     return tuple(_case(rng, float(reg)) for reg in regs for _ in range(count))
 
 
-def stability_case(seed: int, shift: float) -> LossCase:
-    """Scores of order ``shift``: ``exp`` overflows unless the maximum is subtracted first."""
+def stability_case(seed: int, shift: float) -> tuple[LossCase, LossCase]:
+    """A case and the same case with every score raised by ``shift``.
+
+    The second has a column of ones in X and a row of ``shift`` in W: the same
+    softmax mathematically, but ``exp`` overflows unless each row's maximum
+    score is subtracted first. Comparing the two judges stability alone,
+    whatever else the loss gets wrong.
+    """
     rng = _rng(seed, "stability")
     case = _case(rng, 0.0)
-    # Adding the same large score to every class changes nothing mathematically.
     X = np.hstack([case.X, np.ones((case.X.shape[0], 1))])
     W = np.vstack([case.W, np.full((1, case.W.shape[1]), shift)])
-    return LossCase(W, X, case.y, 0.0)
+    return case, LossCase(W, X, case.y, 0.0)
 
 
 def predict_cases(seed: int, count: int) -> tuple[PredictCase, ...]:

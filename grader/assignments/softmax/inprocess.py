@@ -68,8 +68,8 @@ class Runner:
         return {
             "naive": probe_loss(naive, self.loss_cases),
             "vectorized": probe_loss(vec, self.loss_cases),
-            "stable_naive": probe_loss(naive, [self.stable]),
-            "stable_vectorized": probe_loss(vec, [self.stable]),
+            "stable_naive": probe_loss(naive, self.stable),
+            "stable_vectorized": probe_loss(vec, self.stable),
             "predict": probe_predict(mods.linear_classifier.Softmax, self.predict_cases),
         }
 
@@ -91,7 +91,7 @@ class Runner:
             "consistency": judge_consistency(out["naive"], out["vectorized"], self.loss_cases,
                                              tol("consistency")),
             "stability": judge_stability(out["stable_naive"], out["stable_vectorized"],
-                                         ref["stable_vectorized"], tol("stability")),
+                                         tol("stability")),
             "train": JT.judge_train(probe_train(stand_in, ref_loss, self.train_case),
                                     self.train_case),
             "predict": judge_predict(out["predict"], ref["predict"], len(self.predict_cases)),

@@ -72,7 +72,7 @@ _VECTORIZED = (
             "dW has no regularization term 2 * reg * W.",
             ((_V_GRAD, "dW = X.T.dot(dscores)"),),
             method="softmax_loss_vectorized", line=r"dW ="),
-    Mistake("grad_not_averaged", ("grad_vectorized", "consistency", "accuracy"),
+    Mistake("grad_not_averaged", ("grad_vectorized", "consistency"),
             "softmax_loss_vectorized sums the gradient over the examples; divide by N.",
             ((_V_DIVIDE, "pass"),), method="softmax_loss_vectorized", line=r"dscores"),
     Mistake("missing_minus_one", ("grad_vectorized", "consistency", "accuracy"),

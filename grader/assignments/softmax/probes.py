@@ -8,7 +8,9 @@ that. A student exception becomes ``{"error": "Type: message"}``.
 
 from __future__ import annotations
 
-from typing import Any, Callable, Sequence
+import functools
+import warnings
+from typing import Any, Callable, Sequence, TypeVar
 
 import numpy as np
 
@@ -18,6 +20,20 @@ LossFn = Callable[[Any, Any, Any, float], Any]
 Output = dict[str, Any]
 NUMERIC_COORDS = 6
 """Coordinates of W at which the student's own loss is differentiated numerically."""
+
+
+F = TypeVar("F", bound=Callable[..., Output])
+
+
+def quiet(probe: F) -> F:
+    """Run a probe with numpy's warnings silenced: an overflow is judged by its result
+    (inf, nan), the same whatever warning filters the process has."""
+    @functools.wraps(probe)
+    def run(*args: Any, **kwargs: Any) -> Output:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            return probe(*args, **kwargs)
+    return run  # type: ignore[return-value]
 
 
 def _error(exc: BaseException) -> Output:
@@ -49,6 +65,7 @@ def coords_of(case: LossCase, index: int) -> list[tuple[int, int]]:
     return [(int(rng.randint(D)), int(rng.randint(C))) for _ in range(NUMERIC_COORDS)]
 
 
+@quiet
 def probe_loss(fn: LossFn, cases: Sequence[LossCase]) -> Output:
     """``loss_k``, ``dW_k`` for every case, and ``numeric_k``: the student's own loss
     differentiated numerically at :func:`coords_of` (to tell a wrong loss from a
@@ -65,6 +82,7 @@ def probe_loss(fn: LossFn, cases: Sequence[LossCase]) -> Output:
     return out
 
 
+@quiet
 def probe_predict(classifier: Callable[[], Any], cases: Sequence[PredictCase]) -> Output:
     """``labels_k``: ``predict(X)`` of a fresh classifier whose ``W`` is set to the case's."""
     out: Output = {}
@@ -125,6 +143,7 @@ def _run(classifier: Callable[[], Any], loss: LossFn, case: TrainCase,
     }
 
 
+@quiet
 def probe_train(classifier: Callable[[], Any], loss: LossFn, case: TrainCase) -> Output:
     """Two runs of the student's ``train`` with ``loss`` standing in: from ``W = None``
     (prefix ``fresh_``) and from the case's ``W0`` (prefix ``preset_``)."""
@@ -136,6 +155,7 @@ def probe_train(classifier: Callable[[], Any], loss: LossFn, case: TrainCase) ->
     return out
 
 
+@quiet
 def probe_accuracy(classifier: Callable[[], Any], X_train: Any, y_train: Any, X_val: Any,
                    y_val: Any, settings: dict[str, Any], seed: int) -> Output:
     """The student's whole classifier trained with fixed settings: ``accuracy`` and ``W``."""

@@ -1,0 +1,122 @@
+"""The Softmax pack's content: reference, mistakes, template and the checks' probes and judges.
+
+Every check runs in this process on trusted variants (the reference, the
+reference with one known mistake, the untouched template) through
+``grader.assignments.softmax.inprocess``; the check list comes from the
+pack's rubric.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from grader.assignments.softmax import mistakes as M
+from grader.assignments.softmax.inprocess import Data, Runner, with_bias
+from grader.assignments.softmax.modules import (CLASSIFIER_FILE, LOSS_FILE, CourseModules,
+                                                load_reference, load_sources,
+                                                reference_sources)
+from grader.datasets import load_dataset
+from grader.release.starter import generated_files, split_reference
+
+PACK = Path(M.__file__).parent
+RUBRIC: dict[str, Any] = tomllib.loads((PACK / "rubric.toml").read_text(encoding="utf-8"))
+NOTEBOOK_CHECKS = ("notebook_runs", "best_softmax")
+PURE_CHECKS = tuple(c for c in RUBRIC["checks"] if c not in NOTEBOOK_CHECKS)
+
+
+@pytest.fixture(scope="module")
+def runner() -> Runner:
+    d = load_dataset(None)
+    data = Data(with_bias(d.X_train), d.y_train, with_bias(d.X_val), d.y_val)
+    return Runner(RUBRIC, load_reference(), data, RUBRIC["data"]["digits"])
+
+
+def failing(verdicts: dict[str, Any]) -> set[str]:
+    return {c for c, v in verdicts.items() if v.status != "pass"}
+
+
+def test_rubric_declares_the_checks_the_pack_judges(runner: Runner) -> None:
+    assert RUBRIC["assignment"]["kind"] == "softmax"
+    assert set(runner.run(load_reference())) == set(PURE_CHECKS)
+    assert all(set(m.checks) <= set(RUBRIC["checks"]) for m in M.MISTAKES)
+
+
+def test_reference_passes_every_check(runner: Runner) -> None:
+    verdicts = runner.run(load_reference())
+    assert failing(verdicts) == set(), {c: v.message for c, v in verdicts.items()}
+
+
+def test_tuned_reference_passes_best_softmax(runner: Runner) -> None:
+    np.random.seed(0)
+    model = load_reference().linear_classifier.Softmax()
+    settings = RUBRIC["data"]["digits"]
+    model.train(runner.data.X_train, runner.data.y_train, learning_rate=settings["learning_rate"],
+                reg=settings["reg"], num_iters=settings["num_iters"],
+                batch_size=settings["batch_size"])
+    assert runner.best(model).status == "pass"
+    model.W = np.zeros_like(model.W)  # every score equal: argmax picks class 0 only
+    assert runner.best(model).status == "fail"
+
+
+def test_half_reg_convention_is_a_rubric_choice(runner: Runner) -> None:
+    half = load_reference(reg_scale=0.5)
+    verdicts = runner.run(half)
+    assert failing(verdicts) == {"loss_naive", "loss_vectorized", "grad_naive", "grad_vectorized"}
+
+
+@pytest.mark.parametrize("mistake", M.MISTAKES, ids=lambda m: m.id)
+def test_each_mistake_fails_exactly_its_checks(runner: Runner, mistake: M.Mistake) -> None:
+    variant = load_sources(M.apply_mistake(reference_sources(), mistake))
+    verdicts = runner.run(variant)
+    assert failing(verdicts) == set(mistake.checks), {c: v.message for c, v in verdicts.items()}
+
+
+def test_mistakes_are_many_and_distinct() -> None:
+    ids = [m.id for m in M.MISTAKES]
+    assert len(ids) == len(set(ids)) >= 12
+    assert set(M.FILE_OF.values()) == {LOSS_FILE, CLASSIFIER_FILE}
+
+
+def _template() -> CourseModules:
+    folder = PACK / "student_template" / "cs231n" / "classifiers"
+    return load_sources({n: (folder / n).read_text(encoding="utf-8")
+                         for n in (LOSS_FILE, CLASSIFIER_FILE)})
+
+
+def test_untouched_template_raises_not_implemented_everywhere(runner: Runner) -> None:
+    verdicts = runner.run(_template())
+    assert {c: v.status for c, v in verdicts.items()} == {c: "error" for c in PURE_CHECKS}
+    assert all("NotImplementedError" in v.message for v in verdicts.values())
+
+
+def test_marked_reference_generates_the_checked_in_template() -> None:
+    generated = generated_files(PACK)
+    assert {p.name for p in generated.values()} == {LOSS_FILE, CLASSIFIER_FILE, "softmax.ipynb"}
+    for relative, source in generated.items():
+        expected = split_reference(source).starter
+        assert (PACK / "student_template" / relative).read_text(encoding="utf-8") == expected
+
+
+@pytest.mark.parametrize("check,needle", [
+    ("loss_not_averaged", "not averaged"),
+    ("reg_missing_in_loss", "regularization term is missing"),
+    ("reg_missing_in_gradient", "missing from the gradient"),
+    ("naive_reg_grad_factor", "2 * reg * W"),
+    ("grad_not_averaged", "not averaged"),
+    ("no_max_shift", "maximum"),
+    ("predict_returns_scores", "scores"),
+    ("reinit_every_call", "re-initialises"),
+    ("update_sign", "climbs"),
+    ("history_not_returned", "history"),
+    ("batch_size_ignored", "batch_size"),
+])
+def test_messages_name_the_mistake(runner: Runner, check: str, needle: str) -> None:
+    mistake = next(m for m in M.MISTAKES if m.id == check)
+    verdicts = runner.run(load_sources(M.apply_mistake(reference_sources(), mistake)))
+    messages = " | ".join(verdicts[c].message for c in mistake.checks if c != "accuracy")
+    assert needle in messages
