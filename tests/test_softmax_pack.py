@@ -120,3 +120,72 @@ def test_messages_name_the_mistake(runner: Runner, check: str, needle: str) -> N
     verdicts = runner.run(load_sources(M.apply_mistake(reference_sources(), mistake)))
     messages = " | ".join(verdicts[c].message for c in mistake.checks if c != "accuracy")
     assert needle in messages
+
+
+# --------------------------------------------------------------------------- #
+# Demo examples
+# --------------------------------------------------------------------------- #
+
+EXAMPLES = PACK / "examples"
+
+
+def _sources_in(files: dict[str, str]) -> CourseModules:
+    return load_sources({n: files[n] for n in (LOSS_FILE, CLASSIFIER_FILE)})
+
+
+def _folder(path: Path) -> dict[str, str]:
+    return {n: next(path.rglob(n)).read_text(encoding="utf-8") for n in (LOSS_FILE, CLASSIFIER_FILE)}
+
+
+def test_correct_example_gets_every_check(runner: Runner) -> None:
+    for name in ("alice_correct", "frank_notebook"):
+        assert failing(runner.run(_sources_in(_folder(EXAMPLES / name)))) == set(), name
+
+
+def test_loss_sum_example_fails_like_its_mistake(runner: Runner) -> None:
+    expected = next(m for m in M.MISTAKES if m.id == "loss_not_averaged").checks
+    assert failing(runner.run(_sources_in(_folder(EXAMPLES / "bob_loss_sum")))) == set(expected)
+
+
+def test_template_example_is_the_untouched_template(runner: Runner) -> None:
+    import zipfile
+
+    with zipfile.ZipFile(EXAMPLES / "erin_template.zip") as archive:
+        files = {Path(n).name: archive.read(n).decode("utf-8") for n in archive.namelist()}
+    verdicts = runner.run(_sources_in(files))
+    assert {v.status for v in verdicts.values()} == {"error"}
+
+
+def test_notebook_example_runs_and_its_best_softmax_passes(runner: Runner, tmp_path: Path) -> None:
+    """frank's notebook runs to the end in a real kernel next to the template's support code."""
+    import shutil
+
+    import nbformat
+    from nbclient import NotebookClient
+
+    shutil.copytree(PACK / "student_template", tmp_path, dirs_exist_ok=True)
+    shutil.copytree(EXAMPLES / "frank_notebook", tmp_path, dirs_exist_ok=True)
+    nb = nbformat.read(tmp_path / "softmax.ipynb", as_version=4)
+    # The grader's part: bring best_softmax's weights out as plain data.
+    nb.cells.append(nbformat.v4.new_code_cell("np.save('best_W.npy', best_softmax.W)"))
+    NotebookClient(nb, timeout=120, kernel_name="python3",
+                   resources={"metadata": {"path": str(tmp_path)}}).execute()
+    W = np.load(tmp_path / "best_W.npy", allow_pickle=False)
+
+    class Tuned:
+        pass
+
+    best = Tuned()
+    best.W = W  # type: ignore[attr-defined]
+    verdict = runner.best(best)
+    assert verdict.status == "pass", verdict.message
+    assert verdict.metrics["accuracy"] >= RUBRIC["data"]["digits"]["threshold"]
+
+
+def test_reference_notebook_is_the_one_its_cell_list_builds() -> None:
+    import subprocess
+    import sys
+
+    script = Path(__file__).resolve().parent.parent / "notebooks" / "build_softmax_notebook.py"
+    done = subprocess.run([sys.executable, str(script), "--check"], capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr
