@@ -76,7 +76,9 @@ class Runner:
     def run(self, student: CourseModules) -> dict[str, Verdict]:
         """Check id -> verdict, for every check but the notebook's."""
         out, ref = self._outputs(student), self._reference
-        tol: Callable[[str], float] = lambda c: float(_options(self.rubric, c)["tolerance"])  # noqa: E731
+        def tol(check: str) -> float:
+            return float(_options(self.rubric, check)["tolerance"])
+
         ref_loss = self.ref.softmax.softmax_loss_vectorized
         stand_in = _stand_in(student.linear_classifier.LinearClassifier)
         verdicts = {

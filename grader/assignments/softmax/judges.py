@@ -15,7 +15,8 @@ from typing import Any, Literal, Sequence
 
 import numpy as np
 
-from .cases import LossCase, TrainCase
+from .cases import LossCase
+from .probes import coords_of
 
 Output = dict[str, Any]
 Status = Literal["pass", "fail", "error"]
@@ -86,8 +87,6 @@ def judge_loss(student: Output, reference: Output, cases: Sequence[LossCase],
 
 def _grad_hint(student: Output, reference: Output, k: int, case: LossCase,
                reg_scale: float) -> str:
-    from .probes import coords_of
-
     dW, want = student[f"dW_{k}"], reference[f"dW_{k}"]
     if dW.shape != want.shape:
         return f"dW has shape {dW.shape}, W has shape {want.shape}"
