@@ -114,12 +114,22 @@ def test_marked_reference_generates_the_checked_in_template() -> None:
     ("update_sign", "climbs"),
     ("history_not_returned", "history"),
     ("batch_size_ignored", "batch_size"),
+    ("missing_minus_one", "-1 at each example's correct class"),
+    ("naive_wrong_column", "dW[:, j]"),
+    ("half_reg_in_loss_only", "factor 0.5"),
 ])
 def test_messages_name_the_mistake(runner: Runner, check: str, needle: str) -> None:
     mistake = next(m for m in M.MISTAKES if m.id == check)
     verdicts = runner.run(load_sources(M.apply_mistake(reference_sources(), mistake)))
     messages = " | ".join(verdicts[c].message for c in mistake.checks if c != "accuracy")
     assert needle in messages
+
+
+def test_accuracy_of_scores_as_labels_says_so(runner: Runner) -> None:
+    mistake = next(m for m in M.MISTAKES if m.id == "predict_returns_scores")
+    verdict = runner.run(load_sources(M.apply_mistake(reference_sources(), mistake)))["accuracy"]
+    assert verdict.status == "fail"
+    assert "not one label per row" in verdict.message
 
 
 # --------------------------------------------------------------------------- #

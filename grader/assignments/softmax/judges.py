@@ -95,13 +95,18 @@ def _grad_hint(student: Output, reference: Output, k: int, case: LossCase,
     data = want - reg_grad
     coords = coords_of(case, k)
     own = np.array([dW[i, j] for i, j in coords])
+    one_hot = np.eye(want.shape[1])[case.y]
     candidates = [
         (data * N + reg_grad, "the gradient is summed over the examples, not averaged"),
+        (want + case.X.T.dot(one_hot) / N, "dW misses the -1 at each example's correct class "
+         "(the gradient of the scores is softmax - one_hot(y))"),
+        (reg_grad, "the data terms cancel out: each class's term must go to its own column, "
+         "dW[:, j]"),
         (data, "the regularization term is missing from the gradient"),
         (data + 0.5 * reg_grad, "the gradient of reg * sum(W * W) is 2 * reg * W"),
     ]
     for value, text in candidates:
-        if (case.reg > 0 or "averaged" in text) and rel_error(dW, value) < 1e-7:
+        if (case.reg > 0 or "regularization" not in text) and rel_error(dW, value) < 1e-7:
             return text
     if rel_error(own, student[f"numeric_{k}"]) < 1e-5:
         return "dW matches a numerical gradient of your loss, so your loss is what is wrong"

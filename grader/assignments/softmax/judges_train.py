@@ -92,7 +92,9 @@ def judge_accuracy(out: Output, threshold: float) -> Verdict:
     metrics = {"accuracy": accuracy, "threshold": threshold}
     if accuracy >= threshold:
         return Verdict("pass", "", metrics)
-    return Verdict("fail", f"validation accuracy {accuracy:.3f} is below {threshold}", metrics)
+    shape = out.get("predict_shape")
+    why = f" (predict returned shape {tuple(shape)}, not one label per row)" if shape else ""
+    return Verdict("fail", f"validation accuracy {accuracy:.3f} is below {threshold}{why}", metrics)
 
 
 def judge_best(out: Output, X_val: Any, y_val: Any, threshold: float) -> Verdict:

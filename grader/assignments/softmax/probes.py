@@ -163,10 +163,13 @@ def probe_accuracy(classifier: Callable[[], Any], X_train: Any, y_train: Any, X_
         np.random.seed(seed)
         model = classifier()
         model.train(X_train, y_train, **settings)
-        accuracy = float(np.mean(np.asarray(model.predict(X_val)) == y_val))
-        return {"accuracy": accuracy, "W": np.asarray(model.W, dtype=np.float64)}
+        labels = np.asarray(model.predict(X_val))
+        W = np.asarray(model.W, dtype=np.float64)
     except Exception as exc:
         return _error(exc)
+    if labels.shape != np.shape(y_val):
+        return {"accuracy": 0.0, "W": W, "predict_shape": list(labels.shape)}
+    return {"accuracy": float(np.mean(labels == y_val)), "W": W}
 
 
 def probe_best(best: Any) -> Output:
