@@ -76,6 +76,22 @@ def test_each_mistake_fails_exactly_its_checks(runner: Runner, mistake: M.Mistak
     assert failing(verdicts) == set(mistake.checks), {c: v.message for c, v in verdicts.items()}
 
 
+def test_hidden_cases_are_deterministic_varied_and_private() -> None:
+    from grader.assignments.softmax import cases
+
+    seed, options = RUBRIC["assignment"]["seed"], RUBRIC["checks"]["loss_naive"]
+    state = np.random.get_state()[1].copy()
+    first = cases.loss_cases(seed, options["hidden_cases"], tuple(options["regs"]))
+    again = cases.loss_cases(seed, options["hidden_cases"], tuple(options["regs"]))
+    assert np.array_equal(np.random.get_state()[1], state)  # the global state is untouched
+    assert all(np.array_equal(a.W, b.W) and a.reg == b.reg for a, b in zip(first, again))
+    assert {c.reg for c in first} == set(options["regs"]) and 0.0 in options["regs"]
+    shapes = {(c.X.shape[0], c.X.shape[1], c.W.shape[1]) for c in first}
+    assert len(shapes) == len(first) and all(len(set(s)) == 3 for s in shapes)
+    other = cases.loss_cases(seed + 1, options["hidden_cases"], tuple(options["regs"]))
+    assert not np.array_equal(other[0].X[:2, :2], first[0].X[:2, :2])
+
+
 def test_mistakes_are_many_and_distinct() -> None:
     ids = [m.id for m in M.MISTAKES]
     assert len(ids) == len(set(ids)) >= 12

@@ -26,6 +26,10 @@ def _init_problem(out: Output, case: TrainCase) -> str:
     std = float(W.std())
     if not 0.5 * INIT_STD < std < 2 * INIT_STD:
         return f"W is initialised with standard deviation {std:.3g}: use 0.001 * np.random.randn"
+    # RandomState(seed) draws what np.random.seed(seed) makes the global functions draw.
+    if rel_error(W, INIT_STD * np.random.RandomState(case.seed).randn(D, C)) > 1e-12:
+        return ("W is not 0.001 * np.random.randn(dim, num_classes) drawn before any sampling: "
+                "with the same seed everyone starts from the same weights")
     preset = np.asarray(out["preset_W_before"])[0]
     if rel_error(preset, case.W0) > 0:
         return "train re-initialises W although it is already set: initialise only when it is None"

@@ -24,6 +24,7 @@ _V_MINUS_ONE = "dscores[np.arange(N), y] -= 1"
 _V_DIVIDE = "dscores /= N"
 _V_GRAD = "dW = X.T.dot(dscores) + 2 * REG_SCALE * reg * W"
 _INIT = "if self.W is None:"
+_DRAW = "self.W = 0.001 * np.random.randn(dim, num_classes)"
 _SAMPLE = "batch = np.random.choice(num_train, batch_size, replace=True)"
 _UPDATE = "self.W -= learning_rate * grad"
 _RETURN = "return loss_history"
@@ -96,6 +97,14 @@ _CLASSIFIER = (
     Mistake("reinit_every_call", ("train",),
             "train draws new weights on every call; initialise W only when it is None.",
             ((_INIT, "if True:"),), method="train", line=r"randn"),
+    Mistake("init_scale", ("train",),
+            "W starts as 0.01 * np.random.randn(...); the assignment uses 0.001.",
+            ((_DRAW, "self.W = 0.01 * np.random.randn(dim, num_classes)"),),
+            method="train", line=r"randn"),
+    Mistake("init_uniform", ("train",),
+            "W is drawn with np.random.rand (uniform); use 0.001 * np.random.randn (Gaussian).",
+            ((_DRAW, "self.W = 0.001 * np.random.rand(dim, num_classes)"),),
+            method="train", line=r"np\.random\.rand\b"),
     Mistake("batch_from_first_rows", ("train",),
             "Minibatches are drawn from the first batch_size rows only; draw from all "
             "num_train rows.",
