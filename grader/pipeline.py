@@ -19,7 +19,9 @@ from . import hostile
 from .discover import Submission, load_submission, submission_id
 from .errors import SubmissionError, UnsafeOutput
 from .limits import Limits
-from .requests import PROBE_OF_CHECK, probe_limits
+from .checkdef import pack
+from . import requests as plan_of
+from .requests import needs_data, probe_defs, probe_limits
 from .artifacts import save_notebook_artifacts
 from .results import CheckResult, CheckStatus, StudentError, SubmissionResult
 from .sandbox import Child, ChildConfig, ProbeOutcome, ProbeRequest
@@ -27,8 +29,6 @@ from .reference import stand_in_source
 from .session import Session
 
 logger = logging.getLogger(__name__)
-
-NOTEBOOK_CHECKS = ("notebook_runs", "best_net")
 
 
 def grade_submission(entry: Path, session: Session,
@@ -57,8 +57,8 @@ def _grade_loaded(submission: Submission, workdir: Path, session: Session, start
                         f"no {rubric.module} and no notebook found in the submission"
                         + "".join(f"; {s} was left out" for s in submission.skipped), started,
                         has_notebook=False)
-    module_ids = tuple(c for c in session.check_ids if c in PROBE_OF_CHECK)
-    notebook_ids = tuple(c for c in session.check_ids if c in NOTEBOOK_CHECKS)
+    module_ids = plan_of.module_checks(session.rubric, session.check_ids)
+    notebook_ids = plan_of.notebook_checks(session.rubric, session.check_ids)
     timing: dict[str, float] = {}
     module = submission.module
     notebook_checks: tuple[CheckResult, ...] = ()
@@ -151,19 +151,21 @@ def _run_module(module: Path, submission: Submission, workdir: Path, session: Se
                 ) -> tuple[tuple[CheckResult, ...], tuple[str, StudentError | None] | None]:
     """Start the child at once (its start-up overlaps the parent's imports), then judge.
 
-    The reference stands in for the student's loss and predict in the train
-    probe only: that probe runs last, and the child receives the reference's
-    source once the parent holds every other probe's output.
+    The reference stands in for student code in the probes declared so (the
+    two-layer net's train probe): they run last, and the child receives the
+    reference's source once the parent holds every other probe's output.
     """
     rubric = session.rubric
-    requests = [ProbeRequest(kind, limits, needs_reference=kind == "train") for kind, limits in
-                probe_limits(rubric, check_ids, session.dataset_settings())]
+    defs = {p.kind: p for p in probe_defs(rubric, check_ids)}
+    requests = [ProbeRequest(kind, limits, needs_reference=defs[kind].reference_stands_in,
+                             output=defs[kind].output, run=defs[kind].run)
+                for kind, limits in probe_limits(rubric, check_ids, session.dataset_settings())]
     root = submission.root if module.is_relative_to(submission.root) else module.parent
     run_dir = workdir / "module"
     run_dir.mkdir()
     config = ChildConfig(
         workdir=run_dir, module=module, root=root, class_name=rubric.class_name,
-        reference=stand_in_source(rubric) if "train" in check_ids else None,
+        reference=stand_in_source(rubric) if any(r.needs_reference for r in requests) else None,
         reg_scale=rubric.reg_scale, limits=_whole(requests),
         read_only=(session.data_dir, root), isolation=session.isolation)
     child = Child(config, requests)
@@ -194,7 +196,7 @@ def _judge_module(child: Child, run_dir: Path, session: Session, check_ids: tupl
 
     rubric = session.rubric
     reference = load_reference(rubric)
-    data = session.prepared() if "accuracy" in check_ids else None
+    data = session.prepared() if needs_data(rubric, check_ids) else None
     accuracy_args = None
     if data is not None:
         accuracy_args = {"num_classes": len(data.dataset.class_names),
@@ -219,7 +221,7 @@ def _judge_module(child: Child, run_dir: Path, session: Session, check_ids: tupl
                         data.dataset if data else None, data.settings if data else None)
     if artifacts is not None and data is not None and "accuracy" in probes:
         _save_first_layer(artifacts, probes["accuracy"].arrays, data.dataset.image_shape)
-    results = tuple(run_check(rubric.check(c), probes[PROBE_OF_CHECK[c]], evidence)
+    results = tuple(run_check(rubric.check(c), probes[plan.probe_of[c]], evidence)
                     for c in check_ids)
     started = time.monotonic()
     results = explain(diagnose(results, evidence), evidence, module)
@@ -237,10 +239,9 @@ def _notebook_part(submission: Submission, workdir: Path, session: Session,
             return _error_checks(session, check_ids, f"The notebook was not run: {big[0]}.",
                                  status="fail"), submission.module
         return _no_notebook(session, check_ids), submission.module
-    from .checks.base import Verdict, to_result
-    from .checks.notebook import judge_best_net, judge_notebook_runs
+    from .checks.base import to_result
+    from .checks.notebook import NotebookEvidence
     from .notebook import NotebookSettings, build_module, run_notebook
-    from .reference import load_reference
 
     rubric = session.rubric
     settings = NotebookSettings.from_rubric(rubric.notebook)
@@ -258,16 +259,12 @@ def _notebook_part(submission: Submission, workdir: Path, session: Session,
     if module is None and run.cells:
         module = build_module(run.cells, submission.notebook, rubric.class_name, rubric.module,
                               workdir)
+    evidence = NotebookEvidence(rubric, run, data, settings.variable)
     results = []
     for check_id in check_ids:
         spec = rubric.check(check_id)
-        if check_id == "notebook_runs":
-            verdict: Verdict = judge_notebook_runs(spec, run)
-        else:
-            assert data is not None
-            verdict = judge_best_net(spec, run, data.dataset, data.settings,
-                                     load_reference(rubric), settings.variable)
-        results.append(to_result(spec, verdict))
+        judge = pack(rubric.kind).check(check_id).judge_function()
+        results.append(to_result(spec, judge(spec, evidence)))
     return tuple(results), module
 
 
@@ -363,8 +360,8 @@ def unusable(sub_id: str, session: Session, reason: str, started: float | None =
     there is none (``has_notebook=False``); otherwise they are errors with the
     same reason.
     """
-    module_ids = tuple(c for c in session.check_ids if c in PROBE_OF_CHECK)
-    notebook_ids = tuple(c for c in session.check_ids if c in NOTEBOOK_CHECKS)
+    module_ids = plan_of.module_checks(session.rubric, session.check_ids)
+    notebook_ids = plan_of.notebook_checks(session.rubric, session.check_ids)
     checks = _error_checks(session, module_ids, _NOT_GRADED if error is not None
                            else f"Not graded: {reason}", error, mistake=mistake)
     checks += (_no_notebook(session, notebook_ids) if has_notebook is False else

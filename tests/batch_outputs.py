@@ -14,7 +14,7 @@ import numpy as np
 from .conftest import SUBMISSIONS
 
 CLASS_FILES = ("index.html", "grades.csv", "junit.xml", "results.json")
-NAMES = ("correct", "relu_mask_missing", "loss_summed_not_averaged", "python2_syntax",
+NAMES = ("correct", "relu_mask_missing", "loss_summed_not_averaged", "python2_print_statement",
          "softmax_no_max_shift")
 CHECKS = ("scores", "accuracy")
 """Cheap checks, one of which leaves a file for the report (``first_layer.npz``)."""

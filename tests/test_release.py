@@ -25,7 +25,7 @@ from grader.release import Release, release
 from grader.release.bundle import INSTRUCTOR_ONLY
 from grader.release.markers import split_source
 from grader.release.starter import solution_lines
-from grader.requests import PROBE_OF_CHECK
+from grader.requests import probe_of
 from grader.rubric import Rubric
 
 from .conftest import (PACK, REFERENCE, REFERENCE_NOTEBOOK, ROOT, SUBMISSIONS, TEMPLATE,
@@ -117,7 +117,7 @@ def _cell_sources(data: bytes) -> str:
 
 def _hidden_inputs(rubric: Rubric) -> list[bytes]:
     """The bytes of every hidden input array instructor grading uses."""
-    ids = tuple(c.id for c in rubric.checks if c.id in PROBE_OF_CHECK and c.id != "accuracy")
+    ids = tuple(c.id for c in rubric.checks if probe_of(rubric, c.id) is not None and c.id != "accuracy")
     plan = build_plan(rubric, load_reference(rubric), ids)
     hidden = [case for case in plan.cases.values() if case.hidden]
     assert hidden

@@ -25,7 +25,7 @@ import numpy as np
 
 from ..mistakes import Library, Mistake, library_for
 from ..probe import Plan
-from ..requests import PROBE_OF_CHECK
+from ..requests import probe_of
 from ..results import CheckResult
 from .base import Evidence, ProbeData
 from .mutants import RUNNERS, run_mutant
@@ -54,7 +54,7 @@ def diagnose(results: tuple[CheckResult, ...], ev: Evidence) -> tuple[CheckResul
 
 
 def _matches(check_id: str, library: Library, ev: Evidence) -> list[Mistake]:
-    kind = PROBE_OF_CHECK.get(check_id)
+    kind = probe_of(ev.rubric, check_id)
     if kind not in RUNNERS or kind not in ev.probes:
         return []
     student = signature(check_id, ev.probes[kind], ev.plan)
@@ -147,7 +147,7 @@ def _mutant_output(library: Library, mistake_id: str, kind: str, ev: Evidence
 
 def signature(check_id: str, data: ProbeData, plan: Plan) -> Signature:
     """What a check's outcome depends on: per case, the values or the error raised."""
-    kind = PROBE_OF_CHECK[check_id]
+    kind = plan.probe_of[check_id]
     args = next(p.args for p in plan.probes if p.kind == kind)
     if kind == "init":
         return _per_case(data, [c["name"] for c in args["cases"]], ["W1", "b1", "W2", "b2"])
