@@ -20,8 +20,8 @@ from .discover import Submission, load_submission, submission_id
 from .errors import SubmissionError, UnsafeOutput
 from .limits import Limits
 from .checkdef import pack
-from . import requests as plan_of
-from .requests import needs_data, probe_defs, probe_limits
+from . import needs
+from .needs import needs_data, probe_defs, probe_limits
 from .artifacts import save_notebook_artifacts
 from .results import CheckResult, CheckStatus, StudentError, SubmissionResult
 from .sandbox import Child, ChildConfig, ProbeOutcome, ProbeRequest
@@ -42,11 +42,18 @@ def grade_submission(entry: Path, session: Session,
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="sub-", dir=session.tmp) as tmp:
         try:
-            submission = load_submission(entry, Path(tmp), session.rubric.module)
+            submission = load_submission(entry, Path(tmp), session.rubric.module,
+                                         **_notebook_name(session))
         except SubmissionError as exc:
             return unusable(submission_id(entry), session, str(exc), started)
         # as stored: strings capped, numbers finite, so that writing it cannot fail
         return _grade_loaded(submission, Path(tmp), session, started, artifacts).bounded()
+
+
+def _notebook_name(session: Session) -> dict[str, str]:
+    """The notebook searched for in submissions, when the rubric names it."""
+    name = session.rubric.notebook.get("name")
+    return {"notebook_name": name} if name else {}
 
 
 def _grade_loaded(submission: Submission, workdir: Path, session: Session, started: float,
@@ -57,8 +64,8 @@ def _grade_loaded(submission: Submission, workdir: Path, session: Session, start
                         f"no {rubric.module} and no notebook found in the submission"
                         + "".join(f"; {s} was left out" for s in submission.skipped), started,
                         has_notebook=False)
-    module_ids = plan_of.module_checks(session.rubric, session.check_ids)
-    notebook_ids = plan_of.notebook_checks(session.rubric, session.check_ids)
+    module_ids = needs.module_checks(session.rubric, session.check_ids)
+    notebook_ids = needs.notebook_checks(session.rubric, session.check_ids)
     timing: dict[str, float] = {}
     module = submission.module
     notebook_checks: tuple[CheckResult, ...] = ()
@@ -191,7 +198,7 @@ def _judge_module(child: Child, run_dir: Path, session: Session, check_ids: tupl
     from .checks import Evidence, run_check
     from .checks.diagnose import diagnose
     from .checks.explain import explain
-    from .probe import build_plan
+    from .plan import build_plan
     from .reference import load_reference
 
     rubric = session.rubric
@@ -241,7 +248,7 @@ def _notebook_part(submission: Submission, workdir: Path, session: Session,
         return _no_notebook(session, check_ids), submission.module
     from .checks.base import to_result
     from .checks.notebook import NotebookEvidence
-    from .notebook import NotebookSettings, build_module, run_notebook
+    from .notebook_run import NotebookSettings, build_module, run_notebook
 
     rubric = session.rubric
     settings = NotebookSettings.from_rubric(rubric.notebook)
@@ -360,8 +367,8 @@ def unusable(sub_id: str, session: Session, reason: str, started: float | None =
     there is none (``has_notebook=False``); otherwise they are errors with the
     same reason.
     """
-    module_ids = plan_of.module_checks(session.rubric, session.check_ids)
-    notebook_ids = plan_of.notebook_checks(session.rubric, session.check_ids)
+    module_ids = needs.module_checks(session.rubric, session.check_ids)
+    notebook_ids = needs.notebook_checks(session.rubric, session.check_ids)
     checks = _error_checks(session, module_ids, _NOT_GRADED if error is not None
                            else f"Not graded: {reason}", error, mistake=mistake)
     checks += (_no_notebook(session, notebook_ids) if has_notebook is False else

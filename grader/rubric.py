@@ -23,7 +23,7 @@ from .resources import DEFAULT_ASSIGNMENT, rubric_path
 _Number = Number
 
 _NOTEBOOK_KEYS: dict[str, tuple[type, ...]] = {
-    "cell_timeout": _Number, "total_seconds": _Number, "variable": (str,),
+    "name": (str,), "cell_timeout": _Number, "total_seconds": _Number, "variable": (str,),
     "memory_mb": (int,), "required": (bool,),
 }
 _COMMON_CHECK_KEYS = {"title", "points", "visible", "wall_seconds", "cpu_seconds", "memory_mb"}

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .errors import RubricError
-from .requests import needs_data
+from .needs import needs_data
 from .rubric import DatasetSettings, Rubric
 from .sandbox import Isolation
 from .tempdirs import new_temp_dir

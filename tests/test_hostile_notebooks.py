@@ -29,8 +29,8 @@ from grader.artifacts import MAX_EXECUTED, MAX_FIGURE, MAX_FIGURES, MAX_FIGURES_
 from grader.batch import grade_batch
 from grader.errors import UnsafeOutput
 from grader.limits import Limits
-from grader.notebook import NotebookSettings, read_notebook
-from grader.requests import probe_of
+from grader.notebook_run import NotebookSettings, read_notebook
+from grader.needs import probe_of
 from grader.results import (MAX_MESSAGE, MAX_RESULT_BYTES, MAX_TRACEBACK, CheckResult,
                             SubmissionResult)
 from grader.rubric import load_rubric

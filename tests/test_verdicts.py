@@ -16,7 +16,7 @@ from grader.api import grade
 from grader.assignments.two_layer_net.mistakes import MISTAKES, VARIANTS
 from grader.mistakes import Mistake
 from grader.pipeline import grade_submission
-from grader.requests import probe_of
+from grader.needs import probe_of
 from grader.results import SubmissionResult
 from grader.checkdef import pack
 from grader.rubric import Rubric

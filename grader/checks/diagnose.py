@@ -23,9 +23,10 @@ from typing import Any, Mapping
 
 import numpy as np
 
+from ..assignments.two_layer_net.outputs import PARAMS
 from ..mistakes import Library, Mistake, library_for
-from ..probe import Plan
-from ..requests import probe_of
+from ..plan import Plan
+from ..needs import probe_of
 from ..results import CheckResult
 from .base import Evidence, ProbeData
 from .mutants import RUNNERS, run_mutant
@@ -150,7 +151,7 @@ def signature(check_id: str, data: ProbeData, plan: Plan) -> Signature:
     kind = plan.probe_of[check_id]
     args = next(p.args for p in plan.probes if p.kind == kind)
     if kind == "init":
-        return _per_case(data, [c["name"] for c in args["cases"]], ["W1", "b1", "W2", "b2"])
+        return _per_case(data, [c["name"] for c in args["cases"]], list(PARAMS))
     if kind == "forward":
         return _per_case(data, list(args["cases"]), ["scores"])
     if kind == "predict":

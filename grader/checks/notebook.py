@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..notebook import NotebookRun
+from ..assignments.two_layer_net.outputs import PARAMS
+from ..notebook_run import NotebookRun
 from ..results import StudentError
 from ..rubric import CheckSpec, DatasetSettings, Rubric
 from ..datasets import Dataset
@@ -145,7 +146,7 @@ def _missing(run: NotebookRun, variable: str) -> str:
 
 def _weights(run: NotebookRun) -> dict[str, np.ndarray] | None:
     params = dict(run.weights or {})
-    return params if set(params) == {"W1", "b1", "W2", "b2"} else None
+    return params if set(params) == set(PARAMS) else None
 
 
 def _own_predict_accuracy(run: NotebookRun, dataset: Dataset) -> float | None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from ...checkdef import CheckDef, Number, Option, ProbeDef
 from .outputs import OUTPUTS
 
-_PLAN = "grader.probe"
+_PLAN = "grader.plan"
 _CHILD = "grader.child.probes"
 
 

@@ -16,7 +16,7 @@ import numpy as np
 
 from .reference import seeded_net
 from .checkdef import resolve
-from .requests import probe_defs, probe_of
+from .needs import probe_defs, probe_of
 from .rubric import Rubric
 
 TOY_SHAPE = (4, 10, 3)
