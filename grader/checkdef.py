@@ -72,6 +72,9 @@ class ProbeDef:
     """The reference's source is sent to the child for this probe (it runs last)."""
     output: Output | None = None
     """What the probe sends back (:mod:`grader.contract`), checked when the parent reads it."""
+    keep: str | None = None
+    """``"module:function"`` of ``keep(folder, arrays, dataset)``: saves files of the probe's
+    output for the reports (called when grading with an artifacts folder)."""
 
 
 @dataclass(frozen=True)

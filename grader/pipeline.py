@@ -226,8 +226,8 @@ def _judge_module(child: Child, run_dir: Path, session: Session, check_ids: tupl
     probes = {k: _probe_data(child, v) for k, v in outcomes.items() if k != "import"}
     evidence = Evidence(rubric, plan, reference, probes,
                         data.dataset if data else None, data.settings if data else None)
-    if artifacts is not None and data is not None and "accuracy" in probes:
-        _save_first_layer(artifacts, probes["accuracy"].arrays, data.dataset.image_shape)
+    if artifacts is not None:
+        _keep(artifacts, session, check_ids, probes, data.dataset if data else None)
     results = tuple(run_check(rubric.check(c), probes[plan.probe_of[c]], evidence)
                     for c in check_ids)
     started = time.monotonic()
@@ -288,15 +288,14 @@ def _no_notebook(session: Session, check_ids: tuple[str, ...]) -> tuple[CheckRes
     return tuple(out)
 
 
-def _save_first_layer(folder: Path, arrays: Mapping[str, Any],
-                      image_shape: tuple[int, ...]) -> None:
-    import numpy as np
+def _keep(folder: Path, session: Session, check_ids: tuple[str, ...],
+          probes: Mapping[str, Any], dataset: Any) -> None:
+    """Save what the pack's probes leave for the reports (e.g. the first-layer weights)."""
+    from .checkdef import resolve
 
-    W1 = arrays.get("run.W1")
-    if W1 is None or W1.ndim != 2 or W1.shape[0] != int(np.prod(image_shape)):
-        return
-    folder.mkdir(parents=True, exist_ok=True)
-    np.savez_compressed(folder / "first_layer.npz", W1=W1, image_shape=np.array(image_shape))
+    for probe in probe_defs(session.rubric, check_ids):
+        if probe.keep is not None and probe.kind in probes:
+            resolve(probe.keep)(folder, probes[probe.kind].arrays, dataset)
 
 
 def _probe_data(child: Child, outcome: ProbeOutcome) -> Any:

@@ -14,16 +14,17 @@ _PLAN = "grader.plan"
 _CHILD = "grader.child.probes"
 
 
-def _probe(kind: str, reference_stands_in: bool = False) -> ProbeDef:
+def _probe(kind: str, reference_stands_in: bool = False, keep: str | None = None) -> ProbeDef:
     return ProbeDef(kind, f"{_PLAN}:_{kind}_args", f"{_CHILD}:probe_{kind}",
-                    reference_stands_in, OUTPUTS[kind])
+                    reference_stands_in, OUTPUTS[kind], keep)
 
 
 PROBES = (
     _probe("init"), _probe("forward"), _probe("loss"), _probe("stability"),
     # the reference's loss and predict stand in for the student's while train runs
     _probe("train", reference_stands_in=True),
-    _probe("predict"), _probe("accuracy"),
+    _probe("predict"),
+    _probe("accuracy", keep="grader.assignments.two_layer_net.artifacts:save_first_layer"),
 )
 
 
