@@ -96,7 +96,7 @@ def child_env(workdir: str) -> dict[str, str]:
 
 
 # --------------------------------------------------------------------------- #
-# Inputs: the same questions as grader/probe.py, drawn from the same seeds
+# Inputs: the same questions as grader/plan.py, drawn from the same seeds
 # --------------------------------------------------------------------------- #
 
 Case = dict[str, Any]

@@ -87,7 +87,7 @@ def instrument(command: str) -> None:
     def timed_judge(*args: Any, **kwargs: Any) -> Any:
         mark(f"{judge_name} start (imports numpy, checks, probe)")
         import grader.checks as checks
-        import grader.probe as probe
+        import grader.plan as probe
         import grader.reference as reference
 
         mark("  numpy-side imports done")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .api import check, format_table, grade
+from .checkdef import CheckDef, Option, ProbeDef, register_check, unregister_check
 from .errors import (
     DataError,
     GraderError,
@@ -16,9 +17,12 @@ from .results import CheckResult, StudentError, SubmissionResult
 from .rubric import Rubric, load_rubric
 
 __all__ = [
+    "CheckDef",
     "CheckResult",
     "DataError",
     "GraderError",
+    "Option",
+    "ProbeDef",
     "ReleaseError",
     "Rubric",
     "RubricError",
@@ -31,4 +35,6 @@ __all__ = [
     "format_table",
     "grade",
     "load_rubric",
+    "register_check",
+    "unregister_check",
 ]

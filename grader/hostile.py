@@ -35,7 +35,7 @@ import os
 import stat
 import zipfile
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import Any, Callable
 
 from .errors import UnsafeOutput
 from .syntax import one_at_a_time
@@ -172,8 +172,13 @@ def read_npy(base: Path, rel: str, max_bytes: int = MAX_ARRAYS) -> Any:
     return _check_array(array, rel)
 
 
-def read_npz(base: Path, rel: str, max_bytes: int = MAX_ARRAYS) -> dict[str, Any]:
-    """The numeric arrays of a ``.npz`` file a child wrote, by name."""
+def read_npz(base: Path, rel: str, max_bytes: int = MAX_ARRAYS,
+             declared: Callable[[str, Any], str | None] | None = None) -> dict[str, Any]:
+    """The numeric arrays of a ``.npz`` file a child wrote, by name.
+
+    ``declared(name, array)`` says why an array breaks the probe's contract
+    (:mod:`grader.contract`), or None.
+    """
     import numpy as np
 
     data = read_bytes(base, rel, max_bytes)
@@ -188,6 +193,9 @@ def read_npz(base: Path, rel: str, max_bytes: int = MAX_ARRAYS) -> dict[str, Any
         raise UnsafeOutput(rel, f"not a readable .npz file ({str(exc)[:200]})") from None
     for key, array in arrays.items():
         _check_array(array, f"{rel}[{key}]")
+        problem = declared(key, array) if declared is not None else None
+        if problem is not None:
+            raise UnsafeOutput(f"{rel}[{key}]", problem)
     return arrays
 
 

@@ -19,7 +19,9 @@ from . import hostile
 from .discover import Submission, load_submission, submission_id
 from .errors import SubmissionError, UnsafeOutput
 from .limits import Limits
-from .requests import PROBE_OF_CHECK, probe_limits
+from .checkdef import pack
+from . import needs
+from .needs import needs_data, probe_defs, probe_limits
 from .artifacts import save_notebook_artifacts
 from .results import CheckResult, CheckStatus, StudentError, SubmissionResult
 from .sandbox import Child, ChildConfig, ProbeOutcome, ProbeRequest
@@ -27,8 +29,6 @@ from .reference import stand_in_source
 from .session import Session
 
 logger = logging.getLogger(__name__)
-
-NOTEBOOK_CHECKS = ("notebook_runs", "best_net")
 
 
 def grade_submission(entry: Path, session: Session,
@@ -42,11 +42,18 @@ def grade_submission(entry: Path, session: Session,
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="sub-", dir=session.tmp) as tmp:
         try:
-            submission = load_submission(entry, Path(tmp), session.rubric.module)
+            submission = load_submission(entry, Path(tmp), session.rubric.module,
+                                         **_notebook_name(session))
         except SubmissionError as exc:
             return unusable(submission_id(entry), session, str(exc), started)
         # as stored: strings capped, numbers finite, so that writing it cannot fail
         return _grade_loaded(submission, Path(tmp), session, started, artifacts).bounded()
+
+
+def _notebook_name(session: Session) -> dict[str, str]:
+    """The notebook searched for in submissions, when the rubric names it."""
+    name = session.rubric.notebook.get("name")
+    return {"notebook_name": name} if name else {}
 
 
 def _grade_loaded(submission: Submission, workdir: Path, session: Session, started: float,
@@ -57,8 +64,8 @@ def _grade_loaded(submission: Submission, workdir: Path, session: Session, start
                         f"no {rubric.module} and no notebook found in the submission"
                         + "".join(f"; {s} was left out" for s in submission.skipped), started,
                         has_notebook=False)
-    module_ids = tuple(c for c in session.check_ids if c in PROBE_OF_CHECK)
-    notebook_ids = tuple(c for c in session.check_ids if c in NOTEBOOK_CHECKS)
+    module_ids = needs.module_checks(session.rubric, session.check_ids)
+    notebook_ids = needs.notebook_checks(session.rubric, session.check_ids)
     timing: dict[str, float] = {}
     module = submission.module
     notebook_checks: tuple[CheckResult, ...] = ()
@@ -151,19 +158,21 @@ def _run_module(module: Path, submission: Submission, workdir: Path, session: Se
                 ) -> tuple[tuple[CheckResult, ...], tuple[str, StudentError | None] | None]:
     """Start the child at once (its start-up overlaps the parent's imports), then judge.
 
-    The reference stands in for the student's loss and predict in the train
-    probe only: that probe runs last, and the child receives the reference's
-    source once the parent holds every other probe's output.
+    The reference stands in for student code in the probes declared so (the
+    two-layer net's train probe): they run last, and the child receives the
+    reference's source once the parent holds every other probe's output.
     """
     rubric = session.rubric
-    requests = [ProbeRequest(kind, limits, needs_reference=kind == "train") for kind, limits in
-                probe_limits(rubric, check_ids, session.dataset_settings())]
+    defs = {p.kind: p for p in probe_defs(rubric, check_ids)}
+    requests = [ProbeRequest(kind, limits, needs_reference=defs[kind].reference_stands_in,
+                             output=defs[kind].output, run=defs[kind].run)
+                for kind, limits in probe_limits(rubric, check_ids, session.dataset_settings())]
     root = submission.root if module.is_relative_to(submission.root) else module.parent
     run_dir = workdir / "module"
     run_dir.mkdir()
     config = ChildConfig(
         workdir=run_dir, module=module, root=root, class_name=rubric.class_name,
-        reference=stand_in_source(rubric) if "train" in check_ids else None,
+        reference=stand_in_source(rubric) if any(r.needs_reference for r in requests) else None,
         reg_scale=rubric.reg_scale, limits=_whole(requests),
         read_only=(session.data_dir, root), isolation=session.isolation)
     child = Child(config, requests)
@@ -189,12 +198,12 @@ def _judge_module(child: Child, run_dir: Path, session: Session, check_ids: tupl
     from .checks import Evidence, run_check
     from .checks.diagnose import diagnose
     from .checks.explain import explain
-    from .probe import build_plan
+    from .plan import build_plan
     from .reference import load_reference
 
     rubric = session.rubric
     reference = load_reference(rubric)
-    data = session.prepared() if "accuracy" in check_ids else None
+    data = session.prepared() if needs_data(rubric, check_ids) else None
     accuracy_args = None
     if data is not None:
         accuracy_args = {"num_classes": len(data.dataset.class_names),
@@ -217,9 +226,9 @@ def _judge_module(child: Child, run_dir: Path, session: Session, check_ids: tupl
     probes = {k: _probe_data(child, v) for k, v in outcomes.items() if k != "import"}
     evidence = Evidence(rubric, plan, reference, probes,
                         data.dataset if data else None, data.settings if data else None)
-    if artifacts is not None and data is not None and "accuracy" in probes:
-        _save_first_layer(artifacts, probes["accuracy"].arrays, data.dataset.image_shape)
-    results = tuple(run_check(rubric.check(c), probes[PROBE_OF_CHECK[c]], evidence)
+    if artifacts is not None:
+        _keep(artifacts, session, check_ids, probes, data.dataset if data else None)
+    results = tuple(run_check(rubric.check(c), probes[plan.probe_of[c]], evidence)
                     for c in check_ids)
     started = time.monotonic()
     results = explain(diagnose(results, evidence), evidence, module)
@@ -237,10 +246,9 @@ def _notebook_part(submission: Submission, workdir: Path, session: Session,
             return _error_checks(session, check_ids, f"The notebook was not run: {big[0]}.",
                                  status="fail"), submission.module
         return _no_notebook(session, check_ids), submission.module
-    from .checks.base import Verdict, to_result
-    from .checks.notebook import judge_best_net, judge_notebook_runs
-    from .notebook import NotebookSettings, build_module, run_notebook
-    from .reference import load_reference
+    from .checks.base import to_result
+    from .checks.notebook import NotebookEvidence
+    from .notebook_run import NotebookSettings, build_module, run_notebook
 
     rubric = session.rubric
     settings = NotebookSettings.from_rubric(rubric.notebook)
@@ -258,16 +266,12 @@ def _notebook_part(submission: Submission, workdir: Path, session: Session,
     if module is None and run.cells:
         module = build_module(run.cells, submission.notebook, rubric.class_name, rubric.module,
                               workdir)
+    evidence = NotebookEvidence(rubric, run, data, settings.variable)
     results = []
     for check_id in check_ids:
         spec = rubric.check(check_id)
-        if check_id == "notebook_runs":
-            verdict: Verdict = judge_notebook_runs(spec, run)
-        else:
-            assert data is not None
-            verdict = judge_best_net(spec, run, data.dataset, data.settings,
-                                     load_reference(rubric), settings.variable)
-        results.append(to_result(spec, verdict))
+        judge = pack(rubric.kind).check(check_id).judge_function()
+        results.append(to_result(spec, judge(spec, evidence)))
     return tuple(results), module
 
 
@@ -284,15 +288,14 @@ def _no_notebook(session: Session, check_ids: tuple[str, ...]) -> tuple[CheckRes
     return tuple(out)
 
 
-def _save_first_layer(folder: Path, arrays: Mapping[str, Any],
-                      image_shape: tuple[int, ...]) -> None:
-    import numpy as np
+def _keep(folder: Path, session: Session, check_ids: tuple[str, ...],
+          probes: Mapping[str, Any], dataset: Any) -> None:
+    """Save what the pack's probes leave for the reports (e.g. the first-layer weights)."""
+    from .checkdef import resolve
 
-    W1 = arrays.get("run.W1")
-    if W1 is None or W1.ndim != 2 or W1.shape[0] != int(np.prod(image_shape)):
-        return
-    folder.mkdir(parents=True, exist_ok=True)
-    np.savez_compressed(folder / "first_layer.npz", W1=W1, image_shape=np.array(image_shape))
+    for probe in probe_defs(session.rubric, check_ids):
+        if probe.keep is not None and probe.kind in probes:
+            resolve(probe.keep)(folder, probes[probe.kind].arrays, dataset)
 
 
 def _probe_data(child: Child, outcome: ProbeOutcome) -> Any:
@@ -363,8 +366,8 @@ def unusable(sub_id: str, session: Session, reason: str, started: float | None =
     there is none (``has_notebook=False``); otherwise they are errors with the
     same reason.
     """
-    module_ids = tuple(c for c in session.check_ids if c in PROBE_OF_CHECK)
-    notebook_ids = tuple(c for c in session.check_ids if c in NOTEBOOK_CHECKS)
+    module_ids = needs.module_checks(session.rubric, session.check_ids)
+    notebook_ids = needs.notebook_checks(session.rubric, session.check_ids)
     checks = _error_checks(session, module_ids, _NOT_GRADED if error is not None
                            else f"Not graded: {reason}", error, mistake=mistake)
     checks += (_no_notebook(session, notebook_ids) if has_notebook is False else

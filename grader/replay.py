@@ -24,11 +24,11 @@ from typing import Any
 
 import numpy as np
 
+from .assignments.two_layer_net.outputs import PARAMS
 from .errors import DataError
 from .reference import call_with_rng
 from .syntax import one_at_a_time
 
-PARAMS = ("W1", "b1", "W2", "b2")
 
 STAND_IN_SOURCE = '''"""Stand-in for the self-check's train probe: a quadratic bowl, not the network.
 

@@ -15,38 +15,15 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Mapping
 
+from .checkdef import CheckDef, Number, Option, pack
 from .errors import RubricError
 from .limits import Limits
-from .resources import rubric_path
+from .resources import DEFAULT_ASSIGNMENT, rubric_path
 
-CHECK_IDS = (
-    "init", "scores", "loss", "grad_W1", "grad_b1", "grad_W2", "grad_b2",
-    "stability", "train", "predict", "accuracy", "notebook_runs", "best_net",
-)
-"""Every check the grader knows, in the order reports list them."""
+_Number = Number
 
-_Number = (int, float)
-
-# Per check: option name -> (allowed types, default). A default of None means required.
-_CHECK_OPTIONS: dict[str, dict[str, tuple[tuple[type, ...], Any]]] = {
-    "init": {"hidden_cases": ((int,), 1), "tolerance": (_Number, 1e-12)},
-    "scores": {"hidden_cases": ((int,), 3), "tolerance": (_Number, 1e-7)},
-    "loss": {"hidden_cases": ((int,), 3), "tolerance": (_Number, 1e-12),
-             "regs": ((list,), [0.05, 0.0])},
-    "grad_W1": {"tolerance": (_Number, 1e-8)},
-    "grad_b1": {"tolerance": (_Number, 1e-8)},
-    "grad_W2": {"tolerance": (_Number, 1e-8)},
-    "grad_b2": {"tolerance": (_Number, 1e-8)},
-    "stability": {"shift": (_Number, 1000.0), "tolerance": (_Number, 1e-6)},
-    "train": {"learning_rate": (_Number, 0.1), "reg": (_Number, 5e-6),
-              "num_iters": ((int,), 100), "final_loss_below": (_Number, 0.02)},
-    "predict": {"hidden_cases": ((int,), 3)},
-    "accuracy": {"reference_tolerance": (_Number, 0.02)},
-    "notebook_runs": {},
-    "best_net": {},
-}
 _NOTEBOOK_KEYS: dict[str, tuple[type, ...]] = {
-    "cell_timeout": _Number, "total_seconds": _Number, "variable": (str,),
+    "name": (str,), "cell_timeout": _Number, "total_seconds": _Number, "variable": (str,),
     "memory_mb": (int,), "required": (bool,),
 }
 _COMMON_CHECK_KEYS = {"title", "points", "visible", "wall_seconds", "cpu_seconds", "memory_mb"}
@@ -64,7 +41,7 @@ class CheckSpec:
     """One check of the rubric."""
 
     id: str
-    """One of :data:`CHECK_IDS`."""
+    """A check declared by the rubric's assignment pack (:mod:`grader.checkdef`)."""
     title: str
     """What the check is called in reports."""
     points: float
@@ -99,6 +76,8 @@ class Rubric:
     """The file it was read from."""
     name: str
     """The assignment's name."""
+    kind: str
+    """The assignment pack whose check declarations grade it (``grader/assignments/KIND``)."""
     module: str
     """The file name of the student's module, searched for in submissions."""
     class_name: str
@@ -151,6 +130,7 @@ class _Reader:
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        self.declared: Mapping[str, CheckDef] = {}
 
     def fail(self, key: str, reason: str) -> RubricError:
         return RubricError(str(self.path), key, reason)
@@ -173,6 +153,13 @@ class _Reader:
             raise self.fail(f"{key}.{name}", f"must be {wanted}, not {type(value).__name__}")
         return value
 
+    def option(self, table: Mapping[str, Any], key: str, name: str, option: Option) -> Any:
+        value = self.value(table, key, name, option.types, option.default)
+        problem = option.problem(value) if name in table else None
+        if problem is not None:
+            raise self.fail(f"{key}.{name}", problem)
+        return value
+
     def unknown(self, table: Mapping[str, Any], key: str, allowed: set[str]) -> None:
         for name in table:
             if name not in allowed:
@@ -181,7 +168,8 @@ class _Reader:
     def rubric(self, raw: Mapping[str, Any]) -> Rubric:
         self.unknown(raw, "(top level)", {"assignment", "limits", "checks", "data", "notebook"})
         meta = self.table(raw, "assignment")
-        self.unknown(meta, "assignment", {"name", "module", "class_name", "reference", "reg_convention", "seed"})
+        self.unknown(meta, "assignment", {"name", "kind", "module", "class_name", "reference",
+                                          "reg_convention", "seed"})
         limits_table = self.table(raw, "limits")
         self.unknown(limits_table, "limits", {"wall_seconds", "cpu_seconds", "memory_mb", "output_kb"})
         defaults = self.limits(limits_table, "limits", Limits())
@@ -191,10 +179,18 @@ class _Reader:
         reference = self.path.parent / self.value(meta, "assignment", "reference", (str,))
         if not reference.is_file():
             raise self.fail("assignment.reference", f"no such file: {reference}")
+        name = self.value(meta, "assignment", "name", (str,), "two_layer_net")
+        # a renamed copy of a rubric (another course's name) keeps the shipped pack's checks
+        kind = self.value(meta, "assignment", "kind", (str,), DEFAULT_ASSIGNMENT)
+        try:
+            self.declared = pack(kind).checks
+        except RubricError as exc:
+            raise self.fail("assignment.kind", exc.reason) from None
         checks = self.checks(self.table(raw, "checks"), defaults)
         return Rubric(
             path=self.path.resolve(),
-            name=self.value(meta, "assignment", "name", (str,), "two_layer_net"),
+            name=name,
+            kind=kind,
             module=self.value(meta, "assignment", "module", (str,), "neural_net.py"),
             class_name=self.value(meta, "assignment", "class_name", (str,), "TwoLayerNet"),
             reference=reference.resolve(),
@@ -231,17 +227,16 @@ class _Reader:
 
     def check(self, check_id: str, body: Any, defaults: Limits) -> CheckSpec:
         key = f"checks.{check_id}"
-        if check_id not in _CHECK_OPTIONS:
-            raise self.fail(key, f"unknown check (known: {', '.join(CHECK_IDS)})")
+        if check_id not in self.declared:
+            raise self.fail(key, f"unknown check (known: {', '.join(self.declared)})")
         if not isinstance(body, dict):
             raise self.fail(key, "must be a table")
-        schema = _CHECK_OPTIONS[check_id]
+        schema = self.declared[check_id].options
         self.unknown(body, key, _COMMON_CHECK_KEYS | set(schema))
         points = float(self.value(body, key, "points", _Number))
         if points < 0:
             raise self.fail(f"{key}.points", "must not be negative")
-        options = {name: self.value(body, key, name, types, default)
-                   for name, (types, default) in schema.items()}
+        options = {name: self.option(body, key, name, option) for name, option in schema.items()}
         return CheckSpec(
             id=check_id,
             title=self.value(body, key, "title", (str,), check_id),

@@ -30,6 +30,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Literal, Mapping, Sequence
 
+from .contract import Output
 from .errors import SandboxError, UnsafeOutput
 from .limits import Limits
 from .pids import PidsGroup
@@ -83,6 +84,11 @@ class ProbeRequest:
     """The reference stands in for student code in this probe. Such probes run
     last, and the child gets the reference only once every earlier probe's
     output has been read by the parent."""
+    output: Output | None = None
+    """What the probe may send back; anything else is refused when it is read."""
+    run: str = ""
+    """``"module:function"`` the child runs (see :class:`grader.checkdef.ProbeDef`); empty: the
+    child's own probe of that name."""
 
 
 @dataclass(frozen=True)
@@ -164,7 +170,7 @@ class Child:
         restarting the child after a failure."""
         plan = dict(plan, probes=[{"id": p.id, "kind": p.id, "args": dict(args[p.id]),
                                    "cpu_seconds": p.limits.cpu_seconds,
-                                   "needs_reference": p.needs_reference}
+                                   "needs_reference": p.needs_reference, "run": p.run}
                                   for p in self.probes])
         _write_json(self.config.workdir / "plan.json", plan)
         index = self._run.finish()
@@ -194,8 +200,10 @@ class Child:
         from . import hostile
 
         base = self.config.workdir
+        output = next((p.output for p in self.probes if p.id == name), None)
         try:
-            arrays = hostile.read_npz(base, f"out/{name}.npz")
+            arrays = hostile.read_npz(base, f"out/{name}.npz",
+                                      declared=output.problem if output else None)
             info = hostile.read_json(base, f"out/{name}.json")
         except FileNotFoundError as exc:
             self.collected[name] = Collected({}, {}, f"its results are missing ({exc.filename})")

@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .errors import RubricError
-from .rubric import CHECK_IDS, DatasetSettings, Rubric
+from .needs import needs_data
+from .rubric import DatasetSettings, Rubric
 from .sandbox import Isolation
 from .tempdirs import new_temp_dir
 
@@ -46,7 +47,7 @@ class Session:
                               f"(the rubric has: {', '.join(c.id for c in rubric.checks)})")
         if visible_only:
             ids = tuple(i for i in ids if rubric.check(i).visible)
-        self.check_ids = tuple(i for i in CHECK_IDS if i in ids)
+        self.check_ids = tuple(c.id for c in rubric.checks if c.id in ids)  # the rubric's order
         self.isolation = isolation
         self.tmp = new_temp_dir()
         # Created now, filled on first use: children started before the data is
@@ -67,7 +68,7 @@ class Session:
 
     def dataset_settings(self) -> DatasetSettings | None:
         """The accuracy settings for the data set, known without loading it."""
-        if not {"accuracy", "best_net"} & set(self.check_ids):
+        if not needs_data(self.rubric, self.check_ids):
             return None
         name = "cifar10" if (self.data_spec or "").startswith("cifar10:") else "digits"
         if name not in self.rubric.datasets:

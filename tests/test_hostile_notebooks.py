@@ -29,8 +29,8 @@ from grader.artifacts import MAX_EXECUTED, MAX_FIGURE, MAX_FIGURES, MAX_FIGURES_
 from grader.batch import grade_batch
 from grader.errors import UnsafeOutput
 from grader.limits import Limits
-from grader.notebook import NotebookSettings, read_notebook
-from grader.requests import PROBE_OF_CHECK
+from grader.notebook_run import NotebookSettings, read_notebook
+from grader.needs import probe_of
 from grader.results import (MAX_MESSAGE, MAX_RESULT_BYTES, MAX_TRACEBACK, CheckResult,
                             SubmissionResult)
 from grader.rubric import load_rubric
@@ -92,7 +92,7 @@ ALL = sorted(fixtures.MALFORMED) + [
 
 
 def module_checks(result: SubmissionResult) -> list[CheckResult]:
-    return [c for c in result.checks if c.id in PROBE_OF_CHECK]
+    return [c for c in result.checks if probe_of(load_rubric(), c.id) is not None]
 
 
 def printed(batch: Batch, name: str) -> str:

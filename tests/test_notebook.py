@@ -11,7 +11,7 @@ import nbformat
 import pytest
 
 from grader.api import grade
-from grader.notebook import module_from_notebook, read_notebook, shell_cells
+from grader.notebook_run import module_from_notebook, read_notebook, shell_cells
 from grader.pipeline import grade_submission
 from grader.results import SubmissionResult
 from grader.rubric import load_rubric
@@ -38,7 +38,7 @@ def statuses(result: SubmissionResult) -> dict[str, str]:
 
 def test_good_notebook_gets_full_marks(graded: dict[str, SubmissionResult]) -> None:
     result = graded["good"]
-    assert result.score == result.max_score == 120
+    assert result.score == result.max_score == load_rubric().max_score
     best = result.check("best_net").metrics
     assert best["val_accuracy"] >= 0.85 and best["own_predict_val_accuracy"] == best["val_accuracy"]
 
@@ -120,7 +120,7 @@ def test_reference_notebook_full_marks_and_template_zero(tmp_path: Path) -> None
     with Session(load_rubric()) as session:
         reference = grade_submission(ref, session, artifacts=tmp_path / "artifacts")
         template = grade_submission(TEMPLATE, session)
-    assert reference.score == reference.max_score == 120, reference.dumps()
+    assert reference.score == reference.max_score == load_rubric().max_score, reference.dumps()
     assert (tmp_path / "artifacts" / "executed.ipynb").exists()
     assert len(list((tmp_path / "artifacts" / "figures").glob("*.png"))) >= 3
     assert template.score == 0
@@ -169,4 +169,4 @@ def test_executed_notebook_keeps_cells_and_outputs(tmp_path: Path) -> None:
     assert [c.source for c in executed.cells] == [c.source for c in original.cells]
     assert any("Validation accuracy" in o.get("text", "")
                for c in executed.cells for o in c.get("outputs", []))
-    assert json.loads((out / "good" / "result.json").read_text())["score"] == 120
+    assert json.loads((out / "good" / "result.json").read_text())["score"] == load_rubric().max_score

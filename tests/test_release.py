@@ -19,13 +19,13 @@ import pytest
 
 from grader.api import grade
 from grader.errors import ReleaseError
-from grader.probe import build_plan
+from grader.plan import build_plan
 from grader.reference import load_reference
 from grader.release import Release, release
 from grader.release.bundle import INSTRUCTOR_ONLY
 from grader.release.markers import split_source
 from grader.release.starter import solution_lines
-from grader.requests import PROBE_OF_CHECK
+from grader.needs import probe_of
 from grader.rubric import Rubric
 
 from .conftest import (PACK, REFERENCE, REFERENCE_NOTEBOOK, ROOT, SUBMISSIONS, TEMPLATE,
@@ -117,7 +117,7 @@ def _cell_sources(data: bytes) -> str:
 
 def _hidden_inputs(rubric: Rubric) -> list[bytes]:
     """The bytes of every hidden input array instructor grading uses."""
-    ids = tuple(c.id for c in rubric.checks if c.id in PROBE_OF_CHECK and c.id != "accuracy")
+    ids = tuple(c.id for c in rubric.checks if probe_of(rubric, c.id) is not None and c.id != "accuracy")
     plan = build_plan(rubric, load_reference(rubric), ids)
     hidden = [case for case in plan.cases.values() if case.hidden]
     assert hidden
@@ -181,9 +181,15 @@ def _student_check(bin_dir: Path, entry: Path, cwd: Path) -> dict[str, str]:
     return {c["id"]: c["status"] for c in json.loads(proc.stdout)["checks"]}
 
 
+INPUT_DEPENDENT = ("grads_crash_when_a_class_is_absent",)
+"""Mistakes that show only on some inputs (here: a case without its last class): the student
+build draws its public cases from a fresh seed per release, so they may or may not show there."""
+
+
 def test_student_check_reaches_the_instructor_verdicts(student_bin: Path, rubric: Rubric,
                                                        tmp_path: Path) -> None:
-    entries = sorted(p for p in SUBMISSIONS.iterdir() if p.is_dir())
+    entries = sorted(p for p in SUBMISSIONS.iterdir()
+                     if p.is_dir() and p.name not in INPUT_DEPENDENT)
     instructor = {r.submission: {c.id: c.status for c in r.checks if c.visible}
                   for r in grade(entries, tmp_path / "graded", jobs=2)}
     with ThreadPoolExecutor(2) as pool:

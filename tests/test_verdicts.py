@@ -16,9 +16,10 @@ from grader.api import grade
 from grader.assignments.two_layer_net.mistakes import MISTAKES, VARIANTS
 from grader.mistakes import Mistake
 from grader.pipeline import grade_submission
-from grader.requests import PROBE_OF_CHECK
+from grader.needs import probe_of
 from grader.results import SubmissionResult
-from grader.rubric import CHECK_IDS, Rubric
+from grader.checkdef import pack
+from grader.rubric import Rubric
 from grader.session import Session
 
 from .conftest import REFERENCE, SUBMISSIONS
@@ -38,7 +39,7 @@ def not_passing(result: SubmissionResult) -> set[str]:
 
 
 def module_checks(rubric: Rubric) -> set[str]:
-    return {c.id for c in rubric.checks if c.id in PROBE_OF_CHECK}
+    return {c.id for c in rubric.checks if probe_of(rubric, c.id) is not None}
 
 
 def test_reference_gets_full_marks(session: Session, rubric: Rubric) -> None:
@@ -185,7 +186,7 @@ def test_half_reg_rubric_flips_the_verdict(tmp_path: object) -> None:
 
 def test_check_ids_are_known() -> None:
     for mistake in MISTAKES:
-        assert set(mistake.checks) <= set(CHECK_IDS)
+        assert set(mistake.checks) <= set(pack("two_layer_net").checks)
 
 
 def test_class_summary_groups_failures_by_mistake(results: dict[str, SubmissionResult]) -> None:

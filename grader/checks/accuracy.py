@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from ..assignments.two_layer_net.outputs import PARAMS
 from ..compare import json_number
 from ..reference import call_with_rng
 from ..rubric import CheckSpec
@@ -115,7 +116,7 @@ def _histories(data: ProbeData) -> dict[str, Any]:
 
 def _reference_forward(data: ProbeData, ev: Evidence) -> float | None:
     assert ev.dataset is not None
-    params = {k: data.arrays.get(f"run.{k}") for k in ("W1", "b1", "W2", "b2")}
+    params = {k: data.arrays.get(f"run.{k}") for k in PARAMS}
     if any(v is None for v in params.values()):
         return None
     try:

@@ -13,7 +13,7 @@ from typing import Any, Callable, Literal, Mapping
 import numpy as np
 
 from ..datasets import Dataset
-from ..probe import Plan
+from ..plan import Plan
 from ..results import CheckResult, StudentError
 from ..rubric import CheckSpec, DatasetSettings, Rubric
 from ..sandbox import ProbeOutcome

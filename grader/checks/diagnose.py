@@ -23,9 +23,10 @@ from typing import Any, Mapping
 
 import numpy as np
 
+from ..assignments.two_layer_net.outputs import PARAMS
 from ..mistakes import Library, Mistake, library_for
-from ..probe import Plan
-from ..requests import PROBE_OF_CHECK
+from ..plan import Plan
+from ..needs import probe_of
 from ..results import CheckResult
 from .base import Evidence, ProbeData
 from .mutants import RUNNERS, run_mutant
@@ -54,7 +55,7 @@ def diagnose(results: tuple[CheckResult, ...], ev: Evidence) -> tuple[CheckResul
 
 
 def _matches(check_id: str, library: Library, ev: Evidence) -> list[Mistake]:
-    kind = PROBE_OF_CHECK.get(check_id)
+    kind = probe_of(ev.rubric, check_id)
     if kind not in RUNNERS or kind not in ev.probes:
         return []
     student = signature(check_id, ev.probes[kind], ev.plan)
@@ -147,10 +148,10 @@ def _mutant_output(library: Library, mistake_id: str, kind: str, ev: Evidence
 
 def signature(check_id: str, data: ProbeData, plan: Plan) -> Signature:
     """What a check's outcome depends on: per case, the values or the error raised."""
-    kind = PROBE_OF_CHECK[check_id]
+    kind = plan.probe_of[check_id]
     args = next(p.args for p in plan.probes if p.kind == kind)
     if kind == "init":
-        return _per_case(data, [c["name"] for c in args["cases"]], ["W1", "b1", "W2", "b2"])
+        return _per_case(data, [c["name"] for c in args["cases"]], list(PARAMS))
     if kind == "forward":
         return _per_case(data, list(args["cases"]), ["scores"])
     if kind == "predict":

@@ -6,12 +6,12 @@ from typing import Any
 
 import numpy as np
 
+from ..assignments.two_layer_net.outputs import PARAMS
 from ..compare import compare, json_number, wants_detail
 from ..reference import seeded_net
 from ..rubric import CheckSpec
 from .base import Evidence, ProbeData, Verdict, case_label, errored, failed, passed
 
-PARAMS = ("W1", "b1", "W2", "b2")
 
 
 def judge_init(spec: CheckSpec, data: ProbeData, ev: Evidence) -> Verdict:

@@ -208,3 +208,9 @@ def _gradient_message(param: str, failures: list[tuple[str, float, float]],
             "the gradient of the regularization term is wrong." if param.startswith("W")
             else "biases are not regularized, so their gradient has no reg term.")
     return text
+
+
+judge_grad_W1 = judge_gradient("W1")
+judge_grad_b1 = judge_gradient("b1")
+judge_grad_W2 = judge_gradient("W2")
+judge_grad_b2 = judge_gradient("b2")

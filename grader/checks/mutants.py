@@ -15,7 +15,7 @@ import numpy as np
 from ..child.context import PARAM_NAMES, Context, ProbeOutput
 from ..child.convert import NotAnArray, as_array, describe
 from ..child.recorder import TrainRecorder
-from ..probe import Plan
+from ..plan import Plan
 from ..reference import call_seeded, seeded_net
 from ..sandbox import ProbeOutcome
 from .base import ProbeData

@@ -3,20 +3,52 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..notebook import NotebookRun
+from ..assignments.two_layer_net.outputs import PARAMS
+from ..notebook_run import NotebookRun
 from ..results import StudentError
-from ..rubric import CheckSpec, DatasetSettings
+from ..rubric import CheckSpec, DatasetSettings, Rubric
 from ..datasets import Dataset
 from .base import Verdict, errored, failed, passed
 from .forward import reference_net
 
+if TYPE_CHECKING:
+    from ..session import PreparedData
+
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 _CLAIM_SLACK = 0.02
 """How far a printed accuracy may be from the recomputed one before it is flagged."""
+
+
+@dataclass(frozen=True)
+class NotebookEvidence:
+    """What a notebook check may look at: the run of the student's notebook."""
+
+    rubric: Rubric
+    run: NotebookRun
+    data: PreparedData | None
+    """The data set, when a check of the run needs it."""
+    variable: str
+    """The notebook's variable holding the tuned model."""
+
+
+def judge_runs(spec: CheckSpec, ev: NotebookEvidence) -> Verdict:
+    """The notebook ran to the end."""
+    return judge_notebook_runs(spec, ev.run)
+
+
+def judge_tuned(spec: CheckSpec, ev: NotebookEvidence) -> Verdict:
+    """The notebook's tuned network, evaluated by the grader on the data set."""
+    from ..reference import load_reference
+
+    if ev.data is None:
+        return errored("The grader has no data set to evaluate the tuned network on.", None)
+    return judge_best_net(spec, ev.run, ev.data.dataset, ev.data.settings,
+                          load_reference(ev.rubric), ev.variable)
 
 
 def judge_notebook_runs(spec: CheckSpec, run: NotebookRun) -> Verdict:
@@ -114,7 +146,7 @@ def _missing(run: NotebookRun, variable: str) -> str:
 
 def _weights(run: NotebookRun) -> dict[str, np.ndarray] | None:
     params = dict(run.weights or {})
-    return params if set(params) == {"W1", "b1", "W2", "b2"} else None
+    return params if set(params) == set(PARAMS) else None
 
 
 def _own_predict_accuracy(run: NotebookRun, dataset: Dataset) -> float | None:

@@ -11,6 +11,7 @@ from typing import Any, Mapping
 
 import numpy as np
 
+from ..assignments.two_layer_net.outputs import PARAMS
 from ..compare import json_number
 from ..rubric import CheckSpec
 from .base import Evidence, ProbeData, Verdict, errored, failed, passed
@@ -95,7 +96,7 @@ def _update_problem(arrays: Mapping[str, np.ndarray], kwargs: Mapping[str, Any],
                 "grads, for all of W1, b1, W2 and b2.")
     if np.ptp(rates, axis=1).max() > _RATE_TOLERANCE * rates.max():
         step = int(np.argmax(np.ptp(rates, axis=1)))
-        measured = ", ".join(f"{k} {r + 0.0:.3g}" for k, r in zip(("W1", "b1", "W2", "b2"),
+        measured = ", ".join(f"{k} {r + 0.0:.3g}" for k, r in zip(PARAMS,
                                                              rates[step]))
         return (f"Not every parameter is updated with the same learning rate (step {step + 1} "
                 f"applied {measured}; expected {kwargs['learning_rate']:g} times a power of "

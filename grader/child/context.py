@@ -8,10 +8,11 @@ from typing import Any, Callable, Mapping
 
 import numpy as np
 
+from ..assignments.two_layer_net.outputs import PARAMS
 from .capture import student_error
 from .convert import NotAnArray, as_array, describe
 
-PARAM_NAMES = ("W1", "b1", "W2", "b2")
+PARAM_NAMES = PARAMS
 
 
 @dataclass

@@ -12,6 +12,7 @@ and ``end <probe>`` lines.
 
 from __future__ import annotations
 
+import importlib
 import importlib.util
 import json
 import os
@@ -121,11 +122,20 @@ def _run_probe(ctx: Context, probe: dict[str, Any], out_dir: str, status: IO[str
     _limit_cpu(probe.get("cpu_seconds"))
     status.write(f"begin {name}\n")
     try:
-        result = PROBES[probe["kind"]](ctx, probe["args"])
+        result = _probe_function(probe)(ctx, probe["args"])
         _write(out_dir, name, result.arrays, result.info)
     except Exception as exc:
         _write(out_dir, name, {}, {"probe_error": student_error(exc, ctx.root)})
     status.write(f"end {name}\n")
+
+
+def _probe_function(probe: dict[str, Any]) -> Any:
+    """The function the pack declared for this probe (``"module:function"`` of the grader)."""
+    run = probe.get("run") or ""
+    module, _, name = run.partition(":")
+    if not module.startswith("grader.") or not name:
+        return PROBES[probe["kind"]]
+    return getattr(importlib.import_module(module), name)
 
 
 def _limit_cpu(seconds: float | None) -> None:

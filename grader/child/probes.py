@@ -2,7 +2,7 @@
 
 Each probe takes the :class:`Context` and its arguments from the plan and
 returns a :class:`ProbeOutput`. Case names and array keys are agreed with
-``grader/probe.py`` in the parent, which builds the plan and reads the output.
+``grader/plan.py`` in the parent, which builds the plan and reads the output.
 """
 
 from __future__ import annotations

@@ -17,6 +17,7 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 
+from ..assignments.two_layer_net.outputs import PARAMS
 from ..results import SubmissionResult
 from . import plots
 from .plots import Image, Series
@@ -25,7 +26,7 @@ from ..syntax import one_at_a_time
 
 logger = logging.getLogger(__name__)
 
-GRADIENT_PARAMS = ("W1", "b1", "W2", "b2")
+GRADIENT_PARAMS = PARAMS
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 _MAX_NOTEBOOK_FIGURES = 20
 MAX_TILES = 1024

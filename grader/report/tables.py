@@ -107,12 +107,15 @@ class CheckView:
 
 def check_view(check: CheckResult, student: bool) -> CheckView:
     """The tables of one check (already filtered for the view)."""
-    cases = [c for c in check.metrics.get("cases", []) if isinstance(c, Mapping)]
+    listed = check.metrics.get("cases", [])
+    # a check's "cases" is a list of per-case tables, or (an added check's) anything else
+    cases = [c for c in listed if isinstance(c, Mapping)] if isinstance(listed, list) else []
     rows = tuple(case_row(c, student) for c in cases)
     missed = [c for c in cases if c.get("ok") is False and "measured" in c and "expected" in c
               and isinstance(c["expected"], SEQUENCES)]
     arrays = tuple(array_pair(c) for c in missed[:MAX_MATRICES])
-    facts = tuple(flatten_facts({k: v for k, v in check.metrics.items() if k != "cases"}))
+    facts = tuple(flatten_facts({k: v for k, v in check.metrics.items()
+                                 if k != "cases" or not isinstance(v, list)}))
     relative = any(c.get("measure") == "rel_error" for c in cases)
     return CheckView(check, rows, arrays, len(missed) - len(arrays), facts,
                      any(r.param for r in rows), any(r.reg for r in rows),

@@ -39,7 +39,7 @@ class Starter:
 
 def default_template() -> Path:
     """The folder handed to students (its module and notebook are the starter code)."""
-    from ..notebook import COURSE_FILES
+    from ..notebook_run import COURSE_FILES
 
     return COURSE_FILES.parent
 

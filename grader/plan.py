@@ -9,13 +9,14 @@ of the plan: the child sees only what the student's code is called with.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 import numpy as np
 
 from .reference import seeded_net
-from .requests import PROBE_OF_CHECK
+from .checkdef import resolve
+from .needs import probe_defs, probe_of
 from .rubric import Rubric
 
 TOY_SHAPE = (4, 10, 3)
@@ -55,6 +56,8 @@ class Plan:
     probes: tuple[ProbeArgs, ...]
     cases: Mapping[str, Case]
     data_dir: str | None = None
+    probe_of: Mapping[str, str] = field(default_factory=dict)
+    """Check id -> the probe whose output it judges, for the module checks planned."""
 
     def arrays(self) -> dict[str, np.ndarray]:
         out = {}
@@ -123,16 +126,14 @@ def build_plan(rubric: Rubric, reference: Any, check_ids: tuple[str, ...],
                                           lacks_a_class=k == last and k > 1)
     cases["schedule"] = schedule_case(rubric.seed + 7)
     cases["numeric"] = numeric_case(rubric.seed + 11)
-    builders = {"init": _init_args, "forward": _forward_args, "loss": _loss_args,
-                "stability": _stability_args, "train": _train_args,
-                "predict": _predict_args, "accuracy": _accuracy_args}
     probes = []
-    for kind in dict.fromkeys(PROBE_OF_CHECK[c] for c in check_ids):
-        served = [c for c in check_ids if PROBE_OF_CHECK[c] == kind]
-        args = builders[kind](rubric, served, cases, accuracy or {})
-        probes.append(ProbeArgs(kind, args))
+    for probe in probe_defs(rubric, check_ids):
+        served = [c for c in check_ids if probe_of(rubric, c) == probe.kind]
+        args = resolve(probe.build)(rubric, served, cases, accuracy or {})
+        probes.append(ProbeArgs(probe.kind, args))
     data_dir = accuracy.get("data_dir") if accuracy else None
-    return Plan(tuple(probes), cases, data_dir=data_dir)
+    judged = {c: kind for c in check_ids if (kind := probe_of(rubric, c)) is not None}
+    return Plan(tuple(probes), cases, data_dir=data_dir, probe_of=judged)
 
 
 def _hidden_names(rubric: Rubric, check: str) -> list[str]:

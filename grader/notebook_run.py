@@ -1,6 +1,6 @@
 """Notebook submissions, on the parent's side: check, prepare, run, read back.
 
-The notebook runs in its own sandboxed child (``grader.child.notebook``) on a
+The notebook runs in its own sandboxed child (``grader.child.kernel``) on a
 copy of the submission, with the course's support files put back in place and
 the data set where the template notebook loads it. What it leaves behind is
 read here: how far it ran, the student's tuned network, the figures, and the
@@ -228,7 +228,7 @@ def run_notebook(notebook: Path, module: Path | None, workdir: Path, *, settings
     child = Child(ChildConfig(workdir=run_dir, module=copy, root=nb_root, class_name="",
                               reference=None, reg_scale=1.0, limits=limits,
                               read_only=extra_ro, writable=(nb_root,), isolation=isolation,
-                              entry="notebook"),
+                              entry="kernel"),
                   [ProbeRequest("notebook", limits)])
     try:
         outcomes = child.run({"notebook": str(copy), "cwd": str(copy.parent),

@@ -19,6 +19,7 @@ import sys
 import time
 from typing import Any, BinaryIO
 
+from ..assignments.two_layer_net.outputs import PARAMS
 from .main import _apply_limits, _detach_stdin, _read_json
 
 _TEXT_CAP = 20_000
@@ -144,7 +145,8 @@ def __grader_extract(variable, out, eval_path):
         info["best_net"] = type(net).__name__
         params = getattr(net, "params", None)
         if isinstance(params, dict):
-            arrays = {k: np.asarray(params[k], dtype=float) for k in ("W1", "b1", "W2", "b2") if k in params}
+            arrays = {k: np.asarray(params[k], dtype=float) for k in PARAM_NAMES
+                      if k in params}
             np.savez(out + "/best_net.npz", **arrays)
         if eval_path:
             try:
@@ -164,7 +166,8 @@ def _extract(client: Any, plan: dict[str, Any]) -> str:
     import nbformat
     from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 
-    code = (_EXTRACT.replace("VARIABLE", repr(plan["variable"]))
+    code = (_EXTRACT.replace("PARAM_NAMES", repr(PARAMS))
+            .replace("VARIABLE", repr(plan["variable"]))
             .replace("OUT", repr(plan["out"]))
             .replace("EVAL_PATH", repr(plan.get("eval_inputs") or "")))
     cell = nbformat.v4.new_code_cell(code)

@@ -1,0 +1,1 @@
+"""The CS231n Softmax classifier assignment: reference, starter, rubric, known mistakes."""

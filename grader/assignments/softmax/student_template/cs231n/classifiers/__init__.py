@@ -1,0 +1,1 @@
+"""Classifiers you implement for the assignment."""

@@ -1,0 +1,67 @@
+"""The two-layer net's probes and checks, each declared once (see :mod:`grader.checkdef`).
+
+The rubric's ``[checks.ID]`` tables are validated against these option
+schemas; the probe plan, the child's probes, the judges, the reference
+stand-in and the data set loading are all derived from them.
+"""
+
+from __future__ import annotations
+
+from ...checkdef import CheckDef, Number, Option, ProbeDef
+from .outputs import OUTPUTS
+
+_PLAN = "grader.plan"
+_CHILD = "grader.child.probes"
+
+
+def _probe(kind: str, reference_stands_in: bool = False, keep: str | None = None) -> ProbeDef:
+    return ProbeDef(kind, f"{_PLAN}:_{kind}_args", f"{_CHILD}:probe_{kind}",
+                    reference_stands_in, OUTPUTS[kind], keep)
+
+
+PROBES = (
+    _probe("init"), _probe("forward"), _probe("loss"), _probe("stability"),
+    # the reference's loss and predict stand in for the student's while train runs
+    _probe("train", reference_stands_in=True),
+    _probe("predict"),
+    _probe("accuracy", keep="grader.assignments.two_layer_net.artifacts:save_first_layer"),
+)
+
+
+def _hidden(default: int) -> Option:
+    return Option((int,), default, low=0, high=20)
+
+
+def _tolerance(default: float) -> Option:
+    return Option(Number, default, low=0.0)
+
+
+def _gradient(param: str) -> CheckDef:
+    return CheckDef(f"grad_{param}", f"grader.checks.gradients:judge_grad_{param}", "loss",
+                    {"tolerance": _tolerance(1e-8)})
+
+
+CHECKS = (
+    CheckDef("init", "grader.checks.forward:judge_init", "init",
+             {"hidden_cases": _hidden(1), "tolerance": _tolerance(1e-12)}),
+    CheckDef("scores", "grader.checks.forward:judge_scores", "forward",
+             {"hidden_cases": _hidden(3), "tolerance": _tolerance(1e-7)}),
+    CheckDef("loss", "grader.checks.gradients:judge_loss", "loss",
+             {"hidden_cases": _hidden(3), "tolerance": _tolerance(1e-12),
+              "regs": Option((list,), [0.05, 0.0])}),
+    _gradient("W1"), _gradient("b1"), _gradient("W2"), _gradient("b2"),
+    CheckDef("stability", "grader.checks.forward:judge_stability", "stability",
+             {"shift": Option(Number, 1000.0, low=0.0), "tolerance": _tolerance(1e-6)}),
+    CheckDef("train", "grader.checks.training:judge_train", "train",
+             {"learning_rate": Option(Number, 0.1, low=0.0), "reg": Option(Number, 5e-6, low=0.0),
+              "num_iters": Option((int,), 100, low=1, high=100000),
+              "final_loss_below": Option(Number, 0.02, low=0.0)},
+             figures=("loss_curve",)),
+    CheckDef("predict", "grader.checks.forward:judge_predict", "predict",
+             {"hidden_cases": _hidden(3)}),
+    CheckDef("accuracy", "grader.checks.accuracy:judge_accuracy", "accuracy",
+             {"reference_tolerance": Option(Number, 0.02, low=0.0, high=1.0)},
+             needs_data=True, figures=("first_layer", "confusion")),
+    CheckDef("notebook_runs", "grader.checks.notebook:judge_runs", notebook=True),
+    CheckDef("best_net", "grader.checks.notebook:judge_tuned", notebook=True, needs_data=True),
+)
