@@ -543,6 +543,33 @@ def test_shipped_reference_is_out_of_reach(session: Session, tmp_path: Path) -> 
     assert "No such file or directory" in graded.result.dumps()
 
 
+
+LOOKS_INTO_THE_PACK = '''
+"""Hostile: reports what it can see of the pack's instructor-only files, by raising."""
+import os
+
+import grader
+
+_PACK = os.path.join(list(grader.__path__)[0], "assignments", "two_layer_net")
+_SEEN = {"mistakes.py": os.path.getsize(os.path.join(_PACK, "mistakes.py")),
+         **{name: sorted(os.listdir(os.path.join(_PACK, name)))
+            if os.path.isdir(os.path.join(_PACK, name)) else []
+            for name in ("reference", "examples", "__pycache__")}}
+raise RuntimeError(f"SEEN {_SEEN} checks.py={os.path.getsize(os.path.join(_PACK, 'checks.py')) > 0}")
+'''
+
+
+def test_the_packs_instructor_files_are_empty_in_the_sandbox(session: Session,
+                                                               tmp_path: Path) -> None:
+    """The child imports a pack's check declarations, but sees its reference, demo
+    students, mistake library (which quotes the reference) and compiled files empty."""
+    entry = tmp_path / "looks"
+    entry.mkdir()
+    (entry / "neural_net.py").write_text(LOOKS_INTO_THE_PACK, encoding="utf-8")
+    text = grade_once(entry, session).result.dumps()
+    assert ("SEEN {'mistakes.py': 0, 'reference': [], 'examples': [], '__pycache__': []} "
+            "checks.py=True") in text, text[:3000]
+
 FILLS_DEV = '''
 
 def _fill_dev():
