@@ -120,6 +120,10 @@ class ChildConfig:
     isolation: Isolation = "auto"
     entry: str = "main"
     """The module of ``grader.child`` to run: ``main`` (probes) or ``notebook``."""
+    package: tuple[str, ...] = ()
+    """Files beside ``module`` imported with it as one package (empty: ``module`` alone)."""
+    shared: tuple[Path, ...] = ()
+    """Files of the hidden assignment packs the child imports (their child-side probes)."""
 
 
 def bwrap_available() -> bool:
@@ -153,7 +157,7 @@ class Child:
         cpu = sum(p.limits.cpu_seconds or 0 for p in self.probes) + _STARTUP_SECONDS
         return {
             "module": str(c.module), "root": str(c.root), "class_name": c.class_name,
-            "reg_scale": c.reg_scale,
+            "reg_scale": c.reg_scale, "package": list(c.package),
             "limits": {
                 # bubblewrap's private /tmp is memory too: it comes out of the same budget
                 "memory_bytes": max(0, (c.limits.memory_mb or 0) * 2**20 - (
@@ -510,6 +514,8 @@ def _bwrap_prefix(config: ChildConfig) -> list[str]:
               if p.is_dir()]
     for folder in hidden:
         args += ["--size", str(4096), "--tmpfs", str(folder)]
+    for file in config.shared:  # read-only, into the folder hidden just above
+        args += ["--ro-bind", str(file), str(file)]
     for file in private_files:
         args += ["--ro-bind", "/dev/null", str(file)]
     # bubblewrap's /dev is a tmpfs of no set size, writable by the child: only a
