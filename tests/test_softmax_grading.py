@@ -8,17 +8,20 @@ checks come from the pack's rubric and its mistake library.
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Iterator
 
 import pytest
+from click.testing import CliRunner
 
 from grader.assignments.softmax import mistakes as M
 from grader.assignments.softmax.modules import reference_sources
+from grader.cli import main
 from grader.needs import probe_of
 from grader.pipeline import grade_submission
-from grader.resources import student_template
+from grader.resources import examples, student_template
 from grader.results import SubmissionResult
 from grader.rubric import Rubric, load_rubric
 from grader.session import Session
@@ -91,3 +94,51 @@ def test_missing_second_file_is_an_import_error(session: Session, tmp_path: Path
     result = grade_submission(_submission(tmp_path / "lonely", sources), session)
     assert result.status == "error"
     assert "linear_classifier" in (result.error or "")
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any]]:
+    """``grader demo --rubric softmax``: the pack's examples, notebook included."""
+    out = tmp_path_factory.mktemp("softmax-demo")
+    shown = CliRunner().invoke(main, ["demo", "--rubric", KIND, "--out", str(out)])
+    assert shown.exit_code == 0, shown.output
+    return {folder.name: json.loads((folder / "result.json").read_text(encoding="utf-8"))
+            for folder in out.iterdir() if (folder / "result.json").is_file()}
+
+
+def _failing(result: dict[str, Any]) -> set[str]:
+    return {c["id"] for c in result["checks"] if c["status"] not in ("pass", "skipped")}
+
+
+def test_demo_grades_every_example(demo: dict[str, dict[str, Any]], rubric: Rubric) -> None:
+    assert set(demo) == {p.name.removesuffix(".zip") for p in examples(KIND).iterdir()}
+    assert _failing(demo["alice_correct"]) == set()
+    assert demo["alice_correct"]["score"] == sum(
+        c.points for c in rubric.checks if c.id in module_checks(rubric))
+    assert demo["erin_template"]["score"] == 0
+    summed = next(m for m in M.MISTAKES if m.id == "loss_not_averaged")
+    assert _failing(demo["bob_loss_sum"]) == set(summed.checks)
+
+
+def test_notebook_example_gets_every_check(demo: dict[str, dict[str, Any]],
+                                           rubric: Rubric) -> None:
+    frank = demo["frank_notebook"]
+    assert _failing(frank) == set()
+    assert frank["score"] == rubric.max_score
+    best = next(c for c in frank["checks"] if c["id"] == rubric.notebook["variable"])
+    assert best["metrics"]["accuracy"] >= rubric.datasets["digits"].threshold
+
+
+def test_notebook_without_best_softmax_fails_that_check(session: Session, rubric: Rubric,
+                                                       tmp_path: Path) -> None:
+    folder = tmp_path / "no_best"
+    shutil.copytree(examples(KIND) / "frank_notebook", folder)
+    notebook = folder / rubric.notebook["name"]
+    text = notebook.read_text(encoding="utf-8")
+    variable = rubric.notebook["variable"]
+    assert variable in text
+    notebook.write_text(text.replace(variable, "my_model"), encoding="utf-8")
+    result = grade_submission(folder, session)
+    failing = {c.id: c.message for c in result.checks if c.status != "pass"}
+    assert set(failing) == {variable}
+    assert "no weights W" in failing[variable]

@@ -16,13 +16,15 @@ from typing import Any, Mapping
 
 import numpy as np
 
-from ...checks.base import Evidence, ProbeData, Verdict, errored
+from ...checks.base import Evidence, ProbeData, Verdict, errored, failed
+from ...checks.notebook import NotebookEvidence
 from ...rubric import CheckSpec, Rubric
 from . import cases as C
 from . import judges as J
 from . import judges_train as JT
 from . import probes as P
 from .modules import load_sources
+from .sandboxed import with_bias
 
 Args = dict[str, Any]
 SETTING_KEYS = ("learning_rate", "reg", "num_iters", "batch_size")
@@ -227,5 +229,23 @@ def judge_accuracy(spec: CheckSpec, data: ProbeData, ev: Evidence) -> Verdict:
                    {**verdict.metrics, "dataset": ev.dataset.name}, verdict.error)
 
 
-def judge_best_softmax(spec: CheckSpec, ev: Any) -> Verdict:
-    return errored("The tuned classifier (best_softmax) is not graded by this grader yet.", None)
+def judge_best_softmax(spec: CheckSpec, ev: NotebookEvidence) -> Verdict:
+    """The notebook's tuned classifier: its weights ``W`` scored by the grader on the
+    validation rows (bias column appended)."""
+    if ev.run.problem:
+        return failed(f"The notebook could not be run, so {ev.variable} could not be "
+                      "evaluated.", {})
+    if ev.data is None:
+        return errored("The grader has no data set to evaluate the tuned classifier on.", None)
+    W = (ev.run.weights or {}).get("W")
+    if W is None:
+        return failed(f"{ev.variable} has no weights W after the notebook ran (is it defined "
+                      "and trained?).", {"extract": dict(ev.run.extract)})
+    dataset = ev.data.dataset
+    threshold = ev.data.settings.threshold
+    verdict = _verdict(JT.judge_best({"W": W}, with_bias(dataset.X_val), dataset.y_val,
+                                     threshold))
+    message = verdict.message or (f"{ev.variable} reaches {verdict.metrics['accuracy']:.3f} "
+                                  f"validation accuracy on {dataset.name} (needs {threshold:.2f}).")
+    return Verdict(verdict.status, message,
+                   {**verdict.metrics, "dataset": dataset.name}, verdict.error)
