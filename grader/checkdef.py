@@ -18,6 +18,7 @@ extension point); the rubric then names it like any shipped check.
 from __future__ import annotations
 
 import importlib
+from pathlib import Path
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
@@ -107,6 +108,19 @@ class Pack:
     name: str
     probes: dict[str, ProbeDef]
     checks: dict[str, CheckDef]
+    hooks: Mapping[str, str] = field(default_factory=dict)
+    """What the pack supplies in place of the core's two-layer-net defaults, by name
+    (``"module:function"``): ``load_reference``, ``stand_in_source``, ``plan_cases``."""
+    dataset_required: tuple[str, ...] | None = None
+    """The keys every ``[data.NAME]`` table must have (None: the core's default)."""
+    child_files: tuple[str, ...] = ()
+    """The pack's files the sandboxed child imports (the rest of the pack, its reference
+    and examples above all, stays hidden from student code)."""
+
+    def hook(self, name: str) -> Callable[..., Any] | None:
+        """The function the pack supplies for ``name``, or None (the core's default)."""
+        ref = self.hooks.get(name)
+        return None if ref is None else resolve(ref)
 
     def check(self, check_id: str) -> CheckDef:
         return self.checks[check_id]
@@ -132,8 +146,19 @@ def pack(kind: str) -> Pack:
             raise RubricError(kind, "assignment.kind", "no such assignment pack "
                               "(or it declares no checks)") from None
         _PACKS[kind] = Pack(kind, {p.kind: p for p in module.PROBES},
-                            {c.id: c for c in module.CHECKS})
+                            {c.id: c for c in module.CHECKS}, getattr(module, "HOOKS", {}),
+                            getattr(module, "DATASET_REQUIRED", None),
+                            tuple(getattr(module, "CHILD_FILES", ())))
     return _PACKS[kind]
+
+
+def child_files(kinds: tuple[str, ...]) -> tuple[Path, ...]:
+    """The files of the packs ``kinds`` that the sandboxed child may import."""
+    root = Path(__file__).resolve().parent / "assignments"
+    files = [root / "__init__.py"]
+    for kind in kinds:
+        files += [root / kind / name for name in ("__init__.py", *pack(kind).child_files)]
+    return tuple(dict.fromkeys(f for f in files if f.is_file()))
 
 
 def register_check(check: CheckDef, assignment: str, probe: ProbeDef | None = None) -> None:

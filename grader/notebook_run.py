@@ -22,7 +22,8 @@ from typing import Any, Mapping
 from . import hostile
 from .errors import UnsafeOutput
 from .limits import Limits
-from .resources import student_template
+from .checkdef import child_files
+from .resources import DEFAULT_ASSIGNMENT, student_template
 from .syntax import parse
 from .sandbox import Child, ChildConfig, ProbeRequest
 
@@ -228,7 +229,9 @@ def run_notebook(notebook: Path, module: Path | None, workdir: Path, *, settings
     child = Child(ChildConfig(workdir=run_dir, module=copy, root=nb_root, class_name="",
                               reference=None, reg_scale=1.0, limits=limits,
                               read_only=extra_ro, writable=(nb_root,), isolation=isolation,
-                              entry="kernel"),
+                              entry="kernel",
+                              # the kernel's extraction reads the default pack's parameter names
+                              shared=child_files((DEFAULT_ASSIGNMENT,))),
                   [ProbeRequest("notebook", limits)])
     try:
         outcomes = child.run({"notebook": str(copy), "cwd": str(copy.parent),

@@ -19,7 +19,8 @@ from . import hostile
 from .discover import Submission, load_submission, submission_id
 from .errors import SubmissionError, UnsafeOutput
 from .limits import Limits
-from .checkdef import pack
+from .checkdef import child_files, pack
+from .resources import DEFAULT_ASSIGNMENT
 from . import needs
 from .needs import needs_data, probe_defs, probe_limits
 from .artifacts import save_notebook_artifacts
@@ -174,7 +175,10 @@ def _run_module(module: Path, submission: Submission, workdir: Path, session: Se
         workdir=run_dir, module=module, root=root, class_name=rubric.class_name,
         reference=stand_in_source(rubric) if any(r.needs_reference for r in requests) else None,
         reg_scale=rubric.reg_scale, limits=_whole(requests),
-        read_only=(session.data_dir, root), isolation=session.isolation)
+        read_only=(session.data_dir, root), isolation=session.isolation,
+        package=rubric.modules,
+        # the core's child code reads the default pack's outputs (grader.child.context)
+        shared=child_files((DEFAULT_ASSIGNMENT, rubric.kind)))
     child = Child(config, requests)
     try:
         return _judge_module(child, run_dir, session, check_ids, artifacts, timing, module)

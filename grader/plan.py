@@ -15,7 +15,7 @@ from typing import Any, Mapping
 import numpy as np
 
 from .reference import seeded_net
-from .checkdef import resolve
+from .checkdef import pack, resolve
 from .needs import probe_defs, probe_of
 from .rubric import Rubric
 
@@ -117,6 +117,20 @@ def build_plan(rubric: Rubric, reference: Any, check_ids: tuple[str, ...],
     """The probes needed by ``check_ids`` with their inputs and limits."""
     # Over the whole rubric, not just the selected checks: the gradient checks
     # read the loss probe, whose cases follow the loss check's settings.
+    own_cases = pack(rubric.kind).hook("plan_cases")
+    cases = own_cases(rubric) if own_cases is not None else _net_cases(rubric, reference)
+    probes = []
+    for probe in probe_defs(rubric, check_ids):
+        served = [c for c in check_ids if probe_of(rubric, c) == probe.kind]
+        args = resolve(probe.build)(rubric, served, cases, accuracy or {})
+        probes.append(ProbeArgs(probe.kind, args))
+    data_dir = accuracy.get("data_dir") if accuracy else None
+    judged = {c: kind for c in check_ids if (kind := probe_of(rubric, c)) is not None}
+    return Plan(tuple(probes), cases, data_dir=data_dir, probe_of=judged)
+
+
+def _net_cases(rubric: Rubric, reference: Any) -> dict[str, Case]:
+    """The two-layer net's cases: the toy problem and hidden inputs."""
     n_hidden = max((c.options.get("hidden_cases", 0) for c in rubric.checks), default=0)
     cases = {"toy": toy_case(reference)}
     last = max(n_hidden, 1)
@@ -126,14 +140,7 @@ def build_plan(rubric: Rubric, reference: Any, check_ids: tuple[str, ...],
                                           lacks_a_class=k == last and k > 1)
     cases["schedule"] = schedule_case(rubric.seed + 7)
     cases["numeric"] = numeric_case(rubric.seed + 11)
-    probes = []
-    for probe in probe_defs(rubric, check_ids):
-        served = [c for c in check_ids if probe_of(rubric, c) == probe.kind]
-        args = resolve(probe.build)(rubric, served, cases, accuracy or {})
-        probes.append(ProbeArgs(probe.kind, args))
-    data_dir = accuracy.get("data_dir") if accuracy else None
-    judged = {c: kind for c in check_ids if (kind := probe_of(rubric, c)) is not None}
-    return Plan(tuple(probes), cases, data_dir=data_dir, probe_of=judged)
+    return cases
 
 
 def _hidden_names(rubric: Rubric, check: str) -> list[str]:

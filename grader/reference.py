@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from types import ModuleType
 from typing import TYPE_CHECKING, Any, Callable, Iterator
 
+from .checkdef import pack
 from .errors import RubricError
 from .rubric import Rubric
 from .syntax import parse
@@ -62,6 +63,10 @@ def _load(rubric: Rubric, name: str) -> ModuleType:
         from .replay import replay_module
 
         return replay_module(rubric.reference)
+    loader = pack(rubric.kind).hook("load_reference")
+    if loader is not None:
+        loaded: ModuleType = loader(rubric)
+        return loaded
     spec = importlib.util.spec_from_file_location(name, rubric.reference)
     if spec is None or spec.loader is None:
         raise RubricError(str(rubric.path), "assignment.reference", "cannot be imported")
@@ -91,9 +96,10 @@ def stand_in_source(rubric: Rubric) -> str:
 
         return STAND_IN_SOURCE
     source = rubric.reference.read_text(encoding="utf-8")
+    cut_down = pack(rubric.kind).hook("stand_in_source") or _cut_down
     with _lock:
         if source not in _stand_ins:
-            _stand_ins[source] = _cut_down(source)
+            _stand_ins[source] = cut_down(source)
         return _stand_ins[source]
 
 

@@ -82,6 +82,9 @@ class Rubric:
     """The file name of the student's module, searched for in submissions."""
     class_name: str
     """The class the student implements."""
+    modules: tuple[str, ...]
+    """The course files imported together as one package, when the class's module
+    imports its siblings (empty: ``module`` alone is imported)."""
     reference: Path
     """The reference solution module (absolute)."""
     reg_scale: float
@@ -131,6 +134,7 @@ class _Reader:
     def __init__(self, path: Path) -> None:
         self.path = path
         self.declared: Mapping[str, CheckDef] = {}
+        self.dataset_required: tuple[str, ...] = _DATASET_REQUIRED
 
     def fail(self, key: str, reason: str) -> RubricError:
         return RubricError(str(self.path), key, reason)
@@ -168,8 +172,8 @@ class _Reader:
     def rubric(self, raw: Mapping[str, Any]) -> Rubric:
         self.unknown(raw, "(top level)", {"assignment", "limits", "checks", "data", "notebook"})
         meta = self.table(raw, "assignment")
-        self.unknown(meta, "assignment", {"name", "kind", "module", "class_name", "reference",
-                                          "reg_convention", "seed"})
+        self.unknown(meta, "assignment", {"name", "kind", "module", "modules", "class_name",
+                                          "reference", "reg_convention", "seed"})
         limits_table = self.table(raw, "limits")
         self.unknown(limits_table, "limits", {"wall_seconds", "cpu_seconds", "memory_mb", "output_kb"})
         defaults = self.limits(limits_table, "limits", Limits())
@@ -183,9 +187,15 @@ class _Reader:
         # a renamed copy of a rubric (another course's name) keeps the shipped pack's checks
         kind = self.value(meta, "assignment", "kind", (str,), DEFAULT_ASSIGNMENT)
         try:
-            self.declared = pack(kind).checks
+            declared = pack(kind)
         except RubricError as exc:
             raise self.fail("assignment.kind", exc.reason) from None
+        self.declared = declared.checks
+        if declared.dataset_required is not None:
+            self.dataset_required = declared.dataset_required
+        modules = self.value(meta, "assignment", "modules", (list,), [])
+        if not all(isinstance(m, str) and m and "/" not in m for m in modules):
+            raise self.fail("assignment.modules", "must be a list of file names")
         checks = self.checks(self.table(raw, "checks"), defaults)
         return Rubric(
             path=self.path.resolve(),
@@ -193,6 +203,7 @@ class _Reader:
             kind=kind,
             module=self.value(meta, "assignment", "module", (str,), "neural_net.py"),
             class_name=self.value(meta, "assignment", "class_name", (str,), "TwoLayerNet"),
+            modules=tuple(modules),
             reference=reference.resolve(),
             reg_scale=1.0 if convention == "reg" else 0.5,
             seed=self.value(meta, "assignment", "seed", (int,), 0),
@@ -255,7 +266,7 @@ class _Reader:
             if not isinstance(body, dict):
                 raise self.fail(key, "must be a table")
             self.unknown(body, key, set(_DATASET_KEYS))
-            for required in _DATASET_REQUIRED:
+            for required in self.dataset_required:
                 self.value(body, key, required, _DATASET_KEYS[required])
             hyper = {k: self.value(body, key, k, _DATASET_KEYS[k]) for k in body
                      if k not in ("threshold", "wall_seconds", "cpu_seconds", "memory_mb")}

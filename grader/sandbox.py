@@ -120,6 +120,10 @@ class ChildConfig:
     isolation: Isolation = "auto"
     entry: str = "main"
     """The module of ``grader.child`` to run: ``main`` (probes) or ``notebook``."""
+    package: tuple[str, ...] = ()
+    """Files beside ``module`` imported with it as one package (empty: ``module`` alone)."""
+    shared: tuple[Path, ...] = ()
+    """Files of the hidden assignment packs the child imports (their child-side probes)."""
 
 
 def bwrap_available() -> bool:
@@ -153,7 +157,7 @@ class Child:
         cpu = sum(p.limits.cpu_seconds or 0 for p in self.probes) + _STARTUP_SECONDS
         return {
             "module": str(c.module), "root": str(c.root), "class_name": c.class_name,
-            "reg_scale": c.reg_scale,
+            "reg_scale": c.reg_scale, "package": list(c.package),
             "limits": {
                 # bubblewrap's private /tmp is memory too: it comes out of the same budget
                 "memory_bytes": max(0, (c.limits.memory_mb or 0) * 2**20 - (
@@ -503,14 +507,18 @@ def _bwrap_prefix(config: ChildConfig) -> list[str]:
         args += ["--ro-bind", str(path), str(path)]
     for path in rw:
         args += ["--bind", str(path), str(path)]
-    # What of the shipped packs is the instructor's, and what of /etc only root may
-    # read: an empty folder or an empty file stands in for each.
-    pack_folders, pack_files = _instructor_only_entries()
+    # The assignment packs hold the reference solutions, demo students and mistake
+    # libraries: an empty folder stands in for them, and only the files a pack
+    # declares for the child (``CHILD_FILES``, the grader's own code) are put back.
+    # What of /etc only root may read is hidden the same way.
     private_folders, private_files = _private_system_entries()
-    hidden = [p for p in [*pack_folders, *private_folders] if p.is_dir()]
+    hidden = [p for p in [Path(_PACKAGE_PARENT) / "grader" / "assignments", *private_folders]
+              if p.is_dir()]
     for folder in hidden:
         args += ["--size", str(4096), "--tmpfs", str(folder)]
-    for file in [*pack_files, *private_files]:
+    for file in config.shared:  # read-only, into the folder hidden just above
+        args += ["--ro-bind", str(file), str(file)]
+    for file in private_files:
         args += ["--ro-bind", "/dev/null", str(file)]
     # bubblewrap's /dev is a tmpfs of no set size, writable by the child: only a
     # small /dev/shm stays writable.
@@ -529,28 +537,6 @@ def _bwrap_has(option: str) -> bool:
     except (OSError, subprocess.SubprocessError):
         return False
     return option in shown.stdout + shown.stderr
-
-
-_PACK_SECRET_FOLDERS = ("reference", "examples", "__pycache__")
-_PACK_SECRET_FILES = ("mistakes*.py", "_mistake.py")
-
-
-@functools.lru_cache(maxsize=None)
-def _instructor_only_entries() -> tuple[tuple[Path, ...], tuple[Path, ...]]:
-    """What of the shipped assignment packs the child must not see.
-
-    The reference solutions, the demo students (some hand in full solutions),
-    the mistake library (its patches quote the reference) and compiled copies of
-    any of them. The rest of a pack (its check declarations and probe contract)
-    is the grader's own code, which the child imports.
-    """
-    root = Path(_PACKAGE_PARENT) / "grader" / "assignments"
-    packs = sorted(p for p in root.iterdir() if p.is_dir()) if root.is_dir() else []
-    folders = [pack / name for pack in packs for name in _PACK_SECRET_FOLDERS
-               if (pack / name).is_dir()]
-    files = [path for pack in packs for pattern in _PACK_SECRET_FILES
-             for path in sorted(pack.glob(pattern)) if path.is_file()]
-    return tuple(folders), tuple(files)
 
 
 @functools.lru_cache(maxsize=1)

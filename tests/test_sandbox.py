@@ -551,24 +551,26 @@ import os
 import grader
 
 _PACK = os.path.join(list(grader.__path__)[0], "assignments", "two_layer_net")
-_SEEN = {"mistakes.py": os.path.getsize(os.path.join(_PACK, "mistakes.py")),
+_MISTAKES = os.path.join(_PACK, "mistakes.py")
+_SEEN = {"mistakes.py": os.path.getsize(_MISTAKES) if os.path.exists(_MISTAKES) else 0,
          **{name: sorted(os.listdir(os.path.join(_PACK, name)))
             if os.path.isdir(os.path.join(_PACK, name)) else []
             for name in ("reference", "examples", "__pycache__")}}
-raise RuntimeError(f"SEEN {_SEEN} checks.py={os.path.getsize(os.path.join(_PACK, 'checks.py')) > 0}")
+raise RuntimeError(f"SEEN {_SEEN} outputs.py={os.path.getsize(os.path.join(_PACK, 'outputs.py')) > 0}")
 '''
 
 
 def test_the_packs_instructor_files_are_empty_in_the_sandbox(session: Session,
                                                                tmp_path: Path) -> None:
-    """The child imports a pack's check declarations, but sees its reference, demo
-    students, mistake library (which quotes the reference) and compiled files empty."""
+    """The child imports the files a pack declares for it (its probe contract), but sees
+    its reference, demo students, mistake library (which quotes the reference) and
+    compiled files empty or absent."""
     entry = tmp_path / "looks"
     entry.mkdir()
     (entry / "neural_net.py").write_text(LOOKS_INTO_THE_PACK, encoding="utf-8")
     text = grade_once(entry, session).result.dumps()
     assert ("SEEN {'mistakes.py': 0, 'reference': [], 'examples': [], '__pycache__': []} "
-            "checks.py=True") in text, text[:3000]
+            "outputs.py=True") in text, text[:3000]
 
 FILLS_DEV = '''
 

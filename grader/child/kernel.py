@@ -148,6 +148,11 @@ def __grader_extract(variable, out, eval_path):
             arrays = {k: np.asarray(params[k], dtype=float) for k in PARAM_NAMES
                       if k in params}
             np.savez(out + "/best_net.npz", **arrays)
+        elif getattr(net, "W", None) is not None:  # a linear classifier: its weights W
+            try:
+                np.savez(out + "/best_net.npz", W=np.asarray(net.W, dtype=float))
+            except Exception as exc:
+                info["weights_error"] = (type(exc).__name__ + ": " + str(exc))[:2000]
         if eval_path:
             try:
                 labels = np.asarray(net.predict(np.load(eval_path, allow_pickle=False)), dtype=float)

@@ -109,6 +109,9 @@ def _import_student(boot: dict[str, Any], out_dir: str, status: IO[str]) -> type
 def _quiet_import(boot: dict[str, Any], raise_errors: bool = False) -> type | None:
     try:
         _install_compat_modules()
+        if boot.get("package"):
+            return _load_package(boot["module"], boot["root"], boot["package"],
+                                 boot["class_name"])
         module = _load_student(boot["module"], boot["root"])
         return getattr(module, boot["class_name"])  # type: ignore[no-any-return]
     except BaseException:
@@ -172,6 +175,34 @@ def _load_student(path: str, root: str) -> types.ModuleType:
         if folder not in sys.path:
             sys.path.insert(0, folder)
     return _load_module("neural_net", path)
+
+
+STUDENT_PACKAGE = "_student_course"
+"""The package the course files are imported into (``_student_course.softmax``, ...)."""
+
+
+def _load_package(path: str, root: str, files: list[str], class_name: str) -> type:
+    """Import the course files beside ``path`` as modules of one package (their relative
+    imports work), and return ``class_name`` from the last one that defines it."""
+    folder = os.path.dirname(path)
+    for entry in (root, folder):
+        if entry not in sys.path:
+            sys.path.insert(0, entry)
+    package = types.ModuleType(STUDENT_PACKAGE)
+    package.__path__ = [folder]
+    sys.modules[STUDENT_PACKAGE] = package
+    found = None
+    for name in files:
+        module = importlib.import_module(f"{STUDENT_PACKAGE}.{name.removesuffix('.py')}")
+        found = getattr(module, class_name, found)
+    if found is None:
+        raise AttributeError(f"no {class_name} in {', '.join(files)}")
+    return found  # type: ignore[no-any-return]
+
+
+def student_module(name: str) -> types.ModuleType:
+    """One course file imported by :func:`_load_package` (``name`` without ``.py``)."""
+    return sys.modules[f"{STUDENT_PACKAGE}.{name}"]
 
 
 def _install_compat_modules() -> None:

@@ -65,3 +65,6 @@ CHECKS = (
     CheckDef("notebook_runs", "grader.checks.notebook:judge_runs", notebook=True),
     CheckDef("best_net", "grader.checks.notebook:judge_tuned", notebook=True, needs_data=True),
 )
+
+CHILD_FILES = ("outputs.py",)
+"""What the sandboxed child imports of this pack (the parameter names)."""

@@ -1,0 +1,144 @@
+"""The Softmax pack graded end to end: real sandboxed child, student files as a package.
+
+Fixtures are generated like the two-layer net's (tests/fixtures/make_submissions.py):
+the reference's two course files in ``cs231n/classifiers/``, the same with one
+known mistake each, and the untouched template. Totals and expected failing
+checks come from the pack's rubric and its mistake library.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any, Iterator
+
+import pytest
+from click.testing import CliRunner
+
+from grader.assignments.softmax import mistakes as M
+from grader.assignments.softmax.modules import reference_sources
+from grader.cli import main
+from grader.needs import probe_of
+from grader.pipeline import grade_submission
+from grader.resources import examples, student_template
+from grader.results import SubmissionResult
+from grader.rubric import Rubric, load_rubric
+from grader.session import Session
+
+KIND = "softmax"
+MISTAKES = ("naive_loss_not_averaged", "naive_wrong_column", "reg_missing_in_gradient",
+            "no_max_shift", "predict_returns_scores", "batch_size_ignored", "update_sign")
+"""A handful of the library's mistakes, over both course files and every probe."""
+
+
+@pytest.fixture(scope="module")
+def rubric() -> Rubric:
+    return load_rubric(KIND)
+
+
+@pytest.fixture(scope="module")
+def session(rubric: Rubric) -> Iterator[Session]:
+    with Session(rubric) as s:
+        yield s
+
+
+def _submission(folder: Path, files: dict[str, str]) -> Path:
+    classifiers = folder / "cs231n" / "classifiers"
+    classifiers.mkdir(parents=True)
+    for name, source in files.items():
+        (classifiers / name).write_text(source, encoding="utf-8")
+    return folder
+
+
+def module_checks(rubric: Rubric) -> set[str]:
+    return {c.id for c in rubric.checks if probe_of(rubric, c.id) is not None}
+
+
+def not_passing(result: SubmissionResult) -> set[str]:
+    return {c.id for c in result.checks if c.status not in ("pass", "skipped")}
+
+
+def test_reference_gets_full_marks(session: Session, rubric: Rubric, tmp_path: Path) -> None:
+    result = grade_submission(_submission(tmp_path / "reference", reference_sources()), session)
+    assert result.status == "graded", result.error
+    assert not_passing(result) == set(), [c.message for c in result.checks]
+    assert result.score == result.max_score == sum(
+        c.points for c in rubric.checks if c.id in module_checks(rubric))
+
+
+def test_untouched_template_gets_zero(session: Session, rubric: Rubric, tmp_path: Path) -> None:
+    folder = tmp_path / "template"
+    shutil.copytree(student_template(KIND) / "cs231n", folder / "cs231n")
+    result = grade_submission(folder, session)
+    assert result.status == "graded", result.error
+    assert result.score == 0
+    assert not_passing(result) == module_checks(rubric)
+    assert all("NotImplementedError" in c.message
+               for c in result.checks if c.id in module_checks(rubric))
+
+
+@pytest.mark.parametrize("mistake_id", MISTAKES)
+def test_mistake_fails_exactly_its_checks(session: Session, rubric: Rubric, tmp_path: Path,
+                                          mistake_id: str) -> None:
+    mistake = next(m for m in M.MISTAKES if m.id == mistake_id)
+    files = M.apply_mistake(reference_sources(), mistake)
+    result = grade_submission(_submission(tmp_path / mistake_id, files), session)
+    assert result.status == "graded", result.error
+    assert not_passing(result) == set(mistake.checks) & {c.id for c in rubric.checks}
+
+
+def test_missing_second_file_is_an_import_error(session: Session, tmp_path: Path) -> None:
+    sources = reference_sources()
+    del sources["linear_classifier.py"]
+    result = grade_submission(_submission(tmp_path / "lonely", sources), session)
+    assert result.status == "error"
+    assert "linear_classifier" in (result.error or "")
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any]]:
+    """``grader demo --rubric softmax``: the pack's examples, notebook included."""
+    out = tmp_path_factory.mktemp("softmax-demo")
+    shown = CliRunner().invoke(main, ["demo", "--rubric", KIND, "--out", str(out)])
+    assert shown.exit_code == 0, shown.output
+    return {folder.name: json.loads((folder / "result.json").read_text(encoding="utf-8"))
+            for folder in out.iterdir() if (folder / "result.json").is_file()}
+
+
+def _failing(result: dict[str, Any]) -> set[str]:
+    return {c["id"] for c in result["checks"] if c["status"] not in ("pass", "skipped")}
+
+
+def test_demo_grades_every_example(demo: dict[str, dict[str, Any]], rubric: Rubric) -> None:
+    assert set(demo) == {p.name.removesuffix(".zip") for p in examples(KIND).iterdir()}
+    assert _failing(demo["alice_correct"]) == set()
+    assert demo["alice_correct"]["score"] == sum(
+        c.points for c in rubric.checks if c.id in module_checks(rubric))
+    assert demo["erin_template"]["score"] == 0
+    summed = next(m for m in M.MISTAKES if m.id == "loss_not_averaged")
+    assert _failing(demo["bob_loss_sum"]) == set(summed.checks)
+
+
+def test_notebook_example_gets_every_check(demo: dict[str, dict[str, Any]],
+                                           rubric: Rubric) -> None:
+    frank = demo["frank_notebook"]
+    assert _failing(frank) == set()
+    assert frank["score"] == rubric.max_score
+    best = next(c for c in frank["checks"] if c["id"] == rubric.notebook["variable"])
+    assert best["metrics"]["accuracy"] >= rubric.datasets["digits"].threshold
+
+
+def test_notebook_without_best_softmax_fails_that_check(session: Session, rubric: Rubric,
+                                                       tmp_path: Path) -> None:
+    folder = tmp_path / "no_best"
+    shutil.copytree(examples(KIND) / "frank_notebook", folder)
+    notebook = folder / rubric.notebook["name"]
+    text = notebook.read_text(encoding="utf-8")
+    variable = rubric.notebook["variable"]
+    assert variable in text
+    notebook.write_text(text.replace(variable, "my_model"), encoding="utf-8")
+    result = grade_submission(folder, session)
+    failing = {c.id: c.message for c in result.checks if c.status != "pass"}
+    assert set(failing) == {variable}
+    assert "no weights W" in failing[variable]
