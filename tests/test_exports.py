@@ -269,6 +269,25 @@ def test_first_layer_figure_draws_a_bounded_number_of_tiles(tmp_path: Path) -> N
     assert (image.width, image.height) == (drawn.width, drawn.height)
 
 
+
+def test_first_layer_file_keeps_only_what_the_report_draws(tmp_path: Path) -> None:
+    """The stored weights are cut to the tiles drawn, and the figure still says how many
+    hidden units the network had."""
+    import numpy as np
+
+    from grader.assignments.two_layer_net.artifacts import save_first_layer
+    from grader.datasets import load_dataset
+    from grader.report.figures import MAX_TILES, first_layer_weights
+
+    digits = load_dataset(None)
+    hidden = MAX_TILES + 50
+    W1 = np.ones((int(np.prod(digits.image_shape)), hidden))
+    save_first_layer(tmp_path, {"run.W1": W1}, digits)
+    with np.load(tmp_path / "first_layer.npz", allow_pickle=False) as npz:
+        assert npz["W1"].shape == (W1.shape[0], MAX_TILES)
+    image = first_layer_weights(tmp_path)
+    assert image is not None and f"first {MAX_TILES} of the {hidden}" in image.alt
+
 def first_layer_weights_of(folder: Path, W1: Any, shape: tuple[int, int]) -> Image:
     """The figure of exactly ``W1`` (written into a fresh sub-folder of ``folder``)."""
     import numpy as np

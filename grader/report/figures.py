@@ -168,6 +168,7 @@ def first_layer_weights(folder: Path) -> Image | None:
     try:
         with one_at_a_time(), np.load(path, allow_pickle=False) as npz:
             W1, shape = np.asarray(npz["W1"]), tuple(int(s) for s in npz["image_shape"])
+            total = int(npz["hidden_units"]) if "hidden_units" in npz.files else W1.shape[1]
     except (OSError, KeyError, ValueError, zipfile.BadZipFile) as exc:
         logger.warning("cannot read %s: %s", path, exc)
         return None
@@ -177,7 +178,7 @@ def first_layer_weights(folder: Path) -> Image | None:
     tiles = W1[:, :shown].T.reshape(shown, *shape)
     size = "x".join(map(str, shape[:2]))
     colour = "colour" if len(shape) == 3 else "grayscale"
-    count = str(shown) if shown == W1.shape[1] else f"first {shown} of the {W1.shape[1]}"
+    count = str(shown) if shown == total else f"first {shown} of the {total}"
     alt = (f"The {count} first-layer weight vectors of your trained network, each shown "
            f"as a {size} {colour} image scaled to its own range.")
     return plots.tile_grid(tiles, alt=alt, caption="First-layer weights of your trained "

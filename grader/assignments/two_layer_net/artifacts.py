@@ -18,5 +18,9 @@ def save_first_layer(folder: Path, arrays: Mapping[str, Any], dataset: Dataset |
     image_shape = dataset.image_shape
     if W1.ndim != 2 or W1.shape[0] != int(np.prod(image_shape)):
         return
+    from ...report.figures import MAX_TILES
+
     folder.mkdir(parents=True, exist_ok=True)
-    np.savez_compressed(folder / "first_layer.npz", W1=W1, image_shape=np.array(image_shape))
+    # Only what the report draws: a network may claim hundreds of thousands of units.
+    np.savez_compressed(folder / "first_layer.npz", W1=W1[:, :MAX_TILES],
+                        image_shape=np.array(image_shape), hidden_units=np.array(W1.shape[1]))
