@@ -9,7 +9,7 @@ The patches change code lines of the reference (never comments).
 
 from __future__ import annotations
 
-from ._mistake import Mistake, method_raises
+from ...mistakes import Mistake, method_raises
 from .modules import CLASSIFIER_FILE, LOSS_FILE
 
 _N_LOSS_DIV = "loss /= num_train"
