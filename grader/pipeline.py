@@ -200,8 +200,6 @@ def _judge_module(child: Child, run_dir: Path, session: Session, check_ids: tupl
     import numpy as np
 
     from .checks import Evidence, run_check
-    from .checks.diagnose import diagnose
-    from .checks.explain import explain
     from .plan import build_plan
     from .reference import load_reference
 
@@ -234,9 +232,11 @@ def _judge_module(child: Child, run_dir: Path, session: Session, check_ids: tupl
         _keep(artifacts, session, check_ids, probes, data.dataset if data else None)
     results = tuple(run_check(rubric.check(c), probes[plan.probe_of[c]], evidence)
                     for c in check_ids)
-    started = time.monotonic()
-    results = explain(diagnose(results, evidence), evidence, module)
-    timing["diagnosis"] = round(time.monotonic() - started, 4)
+    diagnosis = pack(rubric.kind).hook("diagnose")
+    if diagnosis is not None:
+        started = time.monotonic()
+        results = diagnosis(results, evidence, module)
+        timing["diagnosis"] = round(time.monotonic() - started, 4)
     return results, None
 
 

@@ -68,3 +68,6 @@ CHECKS = (
 
 CHILD_FILES = ("outputs.py",)
 """What the sandboxed child imports of this pack (the parameter names)."""
+
+HOOKS = {"diagnose": "grader.assignments.two_layer_net.diagnosis:diagnose"}
+"""The pack names its known mistakes (see :mod:`.diagnosis`)."""
