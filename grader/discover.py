@@ -173,12 +173,22 @@ def _extract_zip(source: Path, dest: Path, skipped: list[str]) -> None:
                 total += info.file_size
                 if total > _MAX_TOTAL:
                     raise SubmissionError(f"{source}: zip holds more than allowed")
-                target = dest.joinpath(*parts)
-                target.parent.mkdir(parents=True, exist_ok=True)
-                with archive.open(info) as src, open(target, "wb") as out:
-                    shutil.copyfileobj(src, out)
+                _write_entry(archive, info, dest.joinpath(*parts), source)
     except zipfile.BadZipFile as exc:
         raise SubmissionError(f"{source}: not a valid zip file ({exc})") from None
+
+
+def _write_entry(archive: zipfile.ZipFile, info: zipfile.ZipInfo, target: Path,
+                 source: Path) -> None:
+    """One member to ``target``; a name used both as a file and as a folder is the
+    submission's mistake (``x`` and ``x/y``), not the grader's."""
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with archive.open(info) as src, open(target, "wb") as out:
+            shutil.copyfileobj(src, out)
+    except (FileExistsError, NotADirectoryError, IsADirectoryError):
+        raise SubmissionError(f"{source}: the zip uses {info.filename!r} both as a file "
+                              "and as a folder") from None
 
 
 def _directory_size(source: Path) -> int:

@@ -107,9 +107,9 @@ def test_entries_sharing_an_id_stop_the_batch_before_grading(tmp_path: Path) -> 
     assert not out.exists() or not any(out.iterdir())
 
 
-def test_zip_of_too_many_files_costs_only_itself(tmp_path: Path) -> None:
+def test_hostile_zips_cost_only_themselves(tmp_path: Path) -> None:
     """A small zip of a hundred thousand empty files took the grader minutes and as many
-    inodes: past the limits (files, size of the zip's list of files) it is refused at
+    inodes, a zip with both ``x`` and ``x/y`` ended as an internal error: past the limits (files, size of the zip's list of files) it is refused at
     once, with a message, and the others are graded."""
     from grader.discover import _MAX_FILES
 
@@ -123,6 +123,10 @@ def test_zip_of_too_many_files_costs_only_itself(tmp_path: Path) -> None:
         archive.write(REFERENCE, "neural_net.py")
         for i in range(1100):  # few files, but a list of files (read whole) of over 4 MB
             archive.writestr(f"{i}_" + "n" * 4000, b"")
+    with zipfile.ZipFile(folder / "file_and_folder.zip", "w") as archive:
+        archive.write(REFERENCE, "neural_net.py")
+        archive.writestr("x", b"a file")
+        archive.writestr("x/y", b"and a folder")
     (folder / "plain").mkdir()
     shutil.copyfile(REFERENCE, folder / "plain" / "neural_net.py")
     results = {r.submission: r for r in api.grade(folder, tmp_path / "results", jobs=1,
@@ -131,3 +135,4 @@ def test_zip_of_too_many_files_costs_only_itself(tmp_path: Path) -> None:
     assert results["many"].status == "error" and results["many"].score == 0
     assert f"more than {_MAX_FILES} entries in the zip" in (results["many"].error or "")
     assert "the zip lists more files than allowed" in (results["long_list"].error or "")
+    assert "uses 'x/y' both as a file and as a folder" in (results["file_and_folder"].error or "")
