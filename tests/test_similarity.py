@@ -198,6 +198,13 @@ def test_grade_runs_it_and_the_summary_links_it(tmp_path: Path) -> None:
     rendered = CliRunner().invoke(main, ["report", str(tmp_path / "b")], catch_exceptions=False)
     assert rendered.exit_code == 0 and 'href="similarity.html"' in (
         tmp_path / "b" / "index.html").read_text()
+    assert "Out of date" not in (tmp_path / "b" / "index.html").read_text()
+    # a late submission graded without the similarity step: the old report no longer covers it
+    (folder / "late.py").write_text(REFERENCE.read_text())
+    again = CliRunner().invoke(main, ["grade", str(folder), "--out", str(tmp_path / "b"),
+                                      "--no-similarity"], catch_exceptions=False)
+    assert again.exit_code == 0
+    assert "Out of date" in (tmp_path / "b" / "index.html").read_text()
 
 
 # Normalisation

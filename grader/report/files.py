@@ -100,7 +100,8 @@ def write_class_tables(out: Path, results: Sequence[SubmissionResult], check_ids
     atomic_write(out / CSV, grades_csv(results, check_ids).encode("utf-8"))
     atomic_write(out / JUNIT, junit_xml(results))
     atomic_write(out / INDEX, render_index(summarize(results), student_reports=student_reports,
-                                           similarity=similarity_link(out)))
+                                           similarity=similarity_link(
+        out, [r.submission for r in results])))
     append_step_summary(results)
 
 

@@ -13,7 +13,7 @@ import json
 import math
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Iterable, Sequence
 
 import numpy as np
 
@@ -79,6 +79,9 @@ class SimilarityLink:
     href: str
     above: int
     threshold: float
+    stale: bool = False
+    """The report compared another set of submissions than the class now graded (it was
+    left by an earlier run: ``--no-similarity`` or a changed folder)."""
 
 
 def write_similarity(out: Path, result: Comparison, codes: Sequence[SubmissionCode],
@@ -94,6 +97,7 @@ def similarity_json(result: Comparison) -> dict[str, Any]:
         "threshold": result.threshold,
         "above_threshold": len(result.above()),
         "submissions": len(result.submissions),
+        "submission_ids": sorted(result.submissions),
         "known_solutions": list(result.known),
         "pairs_compared": result.compared,
         "common_limit": result.common_limit,
@@ -117,12 +121,16 @@ def similarity_csv(result: Comparison) -> str:
     return buffer.getvalue()
 
 
-def similarity_link(out: Path) -> SimilarityLink | None:
-    """The summary's link to ``similarity.html``, if the step ran in ``out``."""
+def similarity_link(out: Path, graded: Iterable[str] | None = None) -> SimilarityLink | None:
+    """The summary's link to ``similarity.html``, if the step ran in ``out``; marked stale
+    when it compared other submissions than the ``graded`` ids."""
     try:
         data = json.loads((out / JSON).read_text(encoding="utf-8"))
-        return SimilarityLink(HTML, int(data["above_threshold"]), float(data["threshold"]))
-    except (OSError, ValueError, KeyError, TypeError):
+        compared = data.get("submission_ids")
+        stale = graded is not None and (not isinstance(compared, list)
+                                        or sorted(compared) != sorted(graded))
+        return SimilarityLink(HTML, int(data["above_threshold"]), float(data["threshold"]), stale)
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None
 
 

@@ -86,7 +86,8 @@ def _link_from_summary(out: Path, results: Sequence[SubmissionResult]) -> None:
     from ..report.summary import summarize
     from .report import similarity_link
 
-    atomic_write(out / INDEX, render_index(summarize(results), similarity=similarity_link(out)))
+    atomic_write(out / INDEX, render_index(summarize(results), similarity=similarity_link(
+        out, [r.submission for r in results])))
 
 
 def _fingerprint_all(entries: list[tuple[str, Path]], settings: Settings, keep: frozenset[str],
