@@ -115,11 +115,16 @@ def grade(submissions: Path, out: Path, jobs: int | None, checks: tuple[str, ...
 @click.option("--threshold", type=click.FloatRange(0, 1), default=DEFAULT_THRESHOLD,
               show_default=True,
               help="Pairs scoring above this are listed for review.")
-def similarity(submissions: Path, out: Path, against: tuple[Path, ...], threshold: float) -> None:
+@click.option("--common-limit", type=click.IntRange(min=1), default=None, metavar="M",
+              help="Passages found in more than M submissions are treated as common (shared "
+                   "material, not copying) [default: the larger of 5 and a tenth of the class].")
+def similarity(submissions: Path, out: Path, against: tuple[Path, ...], threshold: float,
+               common_limit: int | None) -> None:
     """Compare the code of every pair of submissions, and each with known solutions."""
     from .similarity import run_similarity
 
-    found = _guard(lambda: run_similarity(submissions, out, against=against, threshold=threshold))
+    found = _guard(lambda: run_similarity(submissions, out, against=against, threshold=threshold,
+                                          common_limit=common_limit))
     click.echo(f"{len(found.above())} of {found.compared} pairs above {threshold:g}: "
                f"{out / 'similarity.html'}")
 

@@ -138,6 +138,11 @@ def test_a_passage_in_more_than_m_submissions_is_common(tmp_path: Path) -> None:
     assert common.above() == [] and common.common_fingerprints > 0
     raised = run_similarity(folder, tmp_path / "out2", common_limit=10)
     assert len(raised.above()) == 7 * 6 // 2
+    cli = CliRunner().invoke(main, ["similarity", str(folder), "--out", str(tmp_path / "out3"),
+                                    "--common-limit", "10"], catch_exceptions=False)
+    assert cli.exit_code == 0 and cli.output.startswith(f"{len(raised.above())} of ")
+    stored = json.loads((tmp_path / "out3" / "similarity.json").read_text(encoding="utf-8"))
+    assert stored["common_limit"] == 10
 
 
 def test_known_solutions_are_compared_with_submissions_not_each_other(tmp_path: Path) -> None:
