@@ -1,0 +1,50 @@
+"""The disk a child's folder takes is measured without following anything out of it."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from grader.diskuse import DiskBudget, measure
+
+
+def _fill(path: Path, size: int) -> None:
+    path.write_bytes(os.urandom(size))
+
+
+def test_counts_allocated_bytes_and_entries(tmp_path: Path) -> None:
+    (tmp_path / "a" / "b").mkdir(parents=True)
+    _fill(tmp_path / "a" / "b" / "one", 300_000)
+    _fill(tmp_path / "two", 200_000)
+    use = measure(tmp_path, DiskBudget())
+    assert use.entries == 4  # a, a/b, a/b/one, two
+    assert 500_000 <= use.bytes < 600_000
+    assert use.over(DiskBudget()) is None
+    assert "wrote more than" in (use.over(DiskBudget(max_bytes=400_000)) or "")
+    assert "more than 3 files" in (use.over(DiskBudget(max_entries=3)) or "")
+
+
+def test_sparse_files_cost_what_they_hold(tmp_path: Path) -> None:
+    with open(tmp_path / "sparse", "wb") as out:
+        out.truncate(50 * 2**30)  # 50 GB apparent, nothing written
+    assert measure(tmp_path, DiskBudget()).bytes < 1 << 20
+
+
+def test_links_are_not_followed_out_of_the_folder(tmp_path: Path) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    _fill(outside / "big", 2_000_000)
+    inside = tmp_path / "inside"
+    inside.mkdir()
+    (inside / "link").symlink_to(outside, target_is_directory=True)
+    use = measure(inside, DiskBudget())
+    assert use.entries == 1 and use.bytes < 100_000
+    (inside / "top_link").symlink_to(outside)
+    assert measure(inside / "top_link", DiskBudget()).entries == 0  # the folder itself a link
+
+
+def test_stops_counting_past_the_budget(tmp_path: Path) -> None:
+    for i in range(500):
+        (tmp_path / f"f{i}").touch()
+    use = measure(tmp_path, DiskBudget(max_entries=100))
+    assert use.entries == 101 and use.over(DiskBudget(max_entries=100)) is not None
