@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterator, Mapping, Sequence
 
 from .discover import list_submissions, submission_id
-from .errors import GraderError
+from .errors import ClusterError, GraderError
 from .fingerprint import KEY, fingerprint, run_fingerprint, stored_fingerprint, submission_hash
 from .pipeline import grade_submission, unusable
 from .report.files import write_class_tables, write_result
@@ -101,8 +101,12 @@ def grade_batch(submissions: str | Path | Sequence[str | Path], out: Path, sessi
     representatives = [group[0] for group in plan.todo.values()]
     for entry in representatives:
         _clear_artifacts(out / submission_id(entry))
-    for entry, result in _graded(representatives, out, session, jobs, scheduler):
-        _store_group(out, plan.todo[plan.hashes[entry]], result, plan, progress)
+    try:
+        for entry, result in _graded(representatives, out, session, jobs, scheduler):
+            _store_group(out, plan.todo[plan.hashes[entry]], result, plan, progress)
+    except ClusterError:  # the class files then list what is stored, and the error says so
+        rebuild_class_files(out, entries, session, metrics=False)
+        raise
     return rebuild_class_files(out, entries, session, metrics=metrics)
 
 

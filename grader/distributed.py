@@ -70,11 +70,23 @@ def grade_on_cluster(entries: list[Path], out: Path, session: Session,
 
         for _ in range(window):
             submit_next()
+        graded = 0
         for future in futures:
             entry = submitted.pop(future.key)
+            if future.cancelled():
+                raise ClusterError(_lost(scheduler, graded, len(entries)))
             yield entry, _outcome(future, entry, out, session)
+            graded += 1
             future.release()
             submit_next()
+
+
+def _lost(scheduler: str, graded: int, total: int) -> str:
+    """The batch cannot go on: the cluster dropped its tasks (most often: the client lost
+    the scheduler). Nothing is said of the submissions not graded: no error result."""
+    return (f"the dask cluster at {scheduler} dropped the batch after {graded} of {total} "
+            "submissions (connection to the scheduler lost?). The results graded so far are "
+            "stored; run the same command again to grade the rest.")
 
 
 def session_spec(session: Session) -> str:

@@ -11,13 +11,14 @@ import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Iterator
+from typing import Iterator, NamedTuple
 
 import pytest
 from click.testing import CliRunner
 
 from grader import api
 from grader.cli import main
+from grader.errors import ClusterError
 from grader.results import SubmissionResult
 
 from .batch_outputs import CHECKS, comparable, make_class
@@ -65,9 +66,15 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+class Cluster(NamedTuple):
+    address: str
+    workers: list[subprocess.Popen[bytes]]
+    """"survivor", then "victim"."""
+    scheduler: subprocess.Popen[bytes]
+
+
 @pytest.fixture
-def cluster(request: pytest.FixtureRequest, tmp_path: Path
-            ) -> Iterator[tuple[str, list[subprocess.Popen[bytes]]]]:
+def cluster(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Cluster]:
     """A scheduler and two single-threaded workers on 127.0.0.1; the scheduler reruns a task
     whose worker died ``request.param`` times."""
     from distributed import Client
@@ -89,7 +96,7 @@ def cluster(request: pytest.FixtureRequest, tmp_path: Path
         started += workers
         with Client(address, timeout="60s") as client:
             client.wait_for_workers(2, timeout=60)
-        yield address, workers
+        yield Cluster(address, workers, started[0])
     finally:
         for process in reversed(started):
             process.terminate()
@@ -123,9 +130,8 @@ def grade_killing_a_worker(subs: Path, out: Path, address: str,
 
 @pytest.mark.parametrize("cluster", [3], indirect=True)
 def test_killed_worker_task_is_rerun_elsewhere(
-        cluster: tuple[str, list[subprocess.Popen[bytes]]], reference: tuple[Path, Path],
-        tmp_path: Path) -> None:
-    address, workers = cluster
+        cluster: Cluster, reference: tuple[Path, Path], tmp_path: Path) -> None:
+    address, workers, _ = cluster
     subs, expected = reference
     results = grade_killing_a_worker(subs, tmp_path / "out", address, workers[1])
     assert len(results) == len(list(subs.iterdir()))
@@ -134,9 +140,8 @@ def test_killed_worker_task_is_rerun_elsewhere(
 
 @pytest.mark.parametrize("cluster", [0], indirect=True)
 def test_task_of_a_dead_worker_without_reruns_is_an_error_result(
-        cluster: tuple[str, list[subprocess.Popen[bytes]]], reference: tuple[Path, Path],
-        tmp_path: Path) -> None:
-    address, workers = cluster
+        cluster: Cluster, reference: tuple[Path, Path], tmp_path: Path) -> None:
+    address, workers, _ = cluster
     subs, expected = reference
     out = tmp_path / "out"
     grade_killing_a_worker(subs, out, address, workers[1])
@@ -153,3 +158,27 @@ def test_task_of_a_dead_worker_without_reruns_is_an_error_result(
     # The cluster's failure says nothing about the submissions: the next run grades them.
     api.grade(subs, out, checks=CHECKS, scheduler=address)
     assert comparable(out) == comparable(expected)
+
+
+@pytest.mark.parametrize("cluster", [0], indirect=True)
+def test_a_lost_scheduler_stops_the_batch_and_the_next_run_resumes(
+        cluster: Cluster, reference: tuple[Path, Path], tmp_path: Path) -> None:
+    """Losing the scheduler used to end the batch with an error result (0 points in
+    grades.csv) for every submission not yet graded; now the batch stops and says so."""
+    subs, expected = reference
+    out = tmp_path / "out"
+
+    def kill_the_scheduler(_: SubmissionResult) -> None:
+        if cluster.scheduler.poll() is None:
+            cluster.scheduler.send_signal(signal.SIGKILL)
+
+    with pytest.raises(ClusterError, match="run the same command again to grade the rest"):
+        api.grade(subs, out, checks=CHECKS, scheduler=cluster.address,
+                  progress=kill_the_scheduler)
+    stored = sorted(p.relative_to(out) for p in out.glob("*/result.json"))
+    assert 0 < len(stored) < len(list(subs.iterdir()))
+    wanted = comparable(expected)
+    assert all(comparable(out)[str(p)] == wanted[str(p)] for p in stored)  # no error results
+    assert (out / "grades.csv").read_text().count("\n") == len(stored) + 1
+    api.grade(subs, out, checks=CHECKS, scheduler="local:2")
+    assert comparable(out) == wanted

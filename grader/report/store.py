@@ -56,13 +56,16 @@ def stored_folders(out: Path) -> list[Path]:
 
 
 def load_result(folder: Path) -> tuple[SubmissionResult, str] | None:
-    """A folder's stored result and its JSON text; None (logged) when unreadable."""
+    """A folder's stored result and its JSON text; None when there is none (logged when
+    it is there but unreadable)."""
     import json
 
     path = folder / RESULT
     try:
         text = path.read_text(encoding="utf-8")
         result = SubmissionResult.from_json(json.loads(text))
+    except FileNotFoundError:  # not graded (yet): nothing to warn about
+        return None
     except (OSError, ValueError, KeyError, TypeError) as exc:
         logger.warning("skipping %s: %s", path, exc)
         return None
