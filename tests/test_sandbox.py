@@ -366,15 +366,14 @@ def test_exit_at_import_fails_only_that_submission(rubric: Rubric, tmp_path: Pat
     (submissions / "correct").mkdir()
     shutil.copyfile(REFERENCE, submissions / "correct" / "neural_net.py")
     out = tmp_path / "results"
-    started = time.monotonic()
     results = api.grade(submissions, out, rubric=rubric, isolation=ISOLATION)
-    # reading stdin must not wait for input that never comes
-    assert time.monotonic() - started < 20
 
     by_id = {r.submission: r for r in results}
     exits, correct = by_id["exits"], by_id["correct"]
     assert exits.status == "error"
-    assert exits.error is not None and "SystemExit" in exits.error
+    # it read stdin first: reaching its exit (not the import's time limit) shows stdin
+    # gave end-of-file at once instead of waiting for input that never comes
+    assert exits.error is not None and "SystemExit" in exits.error and "time limit" not in exits.error
     line = fixture_line("reads_stdin_and_exits_at_import", "sys.exit(1)")
     assert f"neural_net.py:{line}" in exits.error
     assert exits.score == 0
