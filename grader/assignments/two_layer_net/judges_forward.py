@@ -12,6 +12,7 @@ from ...rubric import CheckSpec
 from .network import net_class, reference_net, seeded_net
 from .outputs import PARAMS
 
+
 def judge_init(spec: CheckSpec, data: ProbeData, ev: Evidence) -> Verdict:
     cases: list[dict[str, Any]] = []
     for case in ev.plan.probes[_index(ev, "init")].args["cases"]:
