@@ -73,8 +73,8 @@ CHILD_FILES = ("outputs.py",)
 
 HOOKS = {
     "plan_cases": f"{_PLAN}:plan_cases",
-    "stand_in_source": f"{_HERE}.network:stand_in_source",
+    "stand_in_source": f"{_HERE}.reference_net:stand_in_source",
     "diagnose": f"{_HERE}.diagnosis:diagnose",
 }
 """The pack's input cases, the cut-down reference the train probe gets, and the names of
-its known mistakes (see :mod:`.plan`, :mod:`.network`, :mod:`.diagnosis`)."""
+its known mistakes (see :mod:`.plan`, :mod:`.reference_net`, :mod:`.diagnosis`)."""

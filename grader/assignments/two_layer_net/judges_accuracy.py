@@ -22,7 +22,7 @@ from ...compare import json_number
 from ...reference import call_with_rng
 from ...rubric import CheckSpec
 from .judges_forward import holding
-from .network import net_class
+from .reference_net import net_class
 from .outputs import PARAMS
 
 _MAX_HISTORY = 500

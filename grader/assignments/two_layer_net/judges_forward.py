@@ -9,7 +9,7 @@ import numpy as np
 from ...checks.base import Evidence, ProbeData, Verdict, case_label, errored, failed, passed
 from ...compare import compare, json_number, wants_detail
 from ...rubric import CheckSpec
-from .network import net_class, reference_net, seeded_net
+from .reference_net import net_class, reference_net, seeded_net
 from .outputs import PARAMS
 
 

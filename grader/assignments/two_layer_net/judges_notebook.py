@@ -17,7 +17,7 @@ from ...checks.notebook import NotebookEvidence
 from ...datasets import Dataset
 from ...notebook_run import NotebookRun
 from ...rubric import CheckSpec, DatasetSettings
-from .network import net_class, reference_net
+from .reference_net import net_class, reference_net
 from .outputs import PARAMS
 
 _CLAIM_SLACK = 0.02

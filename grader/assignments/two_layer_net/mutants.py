@@ -14,13 +14,14 @@ from typing import Any, Callable, Mapping
 import numpy as np
 
 from ...checks.base import Evidence, ProbeData
-from ...child.context import PARAM_NAMES, Context, ProbeOutput
+from ...child.context import Context, ProbeOutput
 from ...child.convert import NotAnArray, as_array, describe
 from ...child.recorder import TrainRecorder
 from ...plan import Plan
 from ...reference import call_seeded
 from ...sandbox import ProbeOutcome
-from .network import net_class, reference_net, seeded_net
+from .outputs import PARAMS
+from .reference_net import net_class, reference_net, seeded_net
 
 _DONE = ProbeOutcome("mutant", "done", 0.0, "", "")
 
@@ -51,7 +52,7 @@ def run_init(module: Any, ev: Evidence) -> ProbeOutput:
         except Exception as exc:
             out.info.setdefault(case["name"], {})["error"] = _error(exc)
             continue
-        for param in PARAM_NAMES:
+        for param in PARAMS:
             _store(out, f"{case['name']}.{param}", built.params[param])
     return out
 
@@ -81,7 +82,7 @@ def run_loss(module: Any, ev: Evidence) -> ProbeOutput:
             out.info.setdefault(name, {})["error"] = _error(exc)
             continue
         _store(out, f"{name}.loss", loss)
-        for param in PARAM_NAMES:
+        for param in PARAMS:
             if param in grads:
                 _store(out, f"{name}.d{param}", grads[param])
     return out

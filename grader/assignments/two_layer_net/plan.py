@@ -16,7 +16,7 @@ import numpy as np
 
 from ...reference import load_reference
 from ...rubric import Rubric
-from .network import net_class, seeded_net
+from .reference_net import net_class, seeded_net
 
 TOY_SHAPE = (4, 10, 3)
 SCHEDULE_RUN: dict[str, Any] = {"N": 64, "D": 6, "H": 9, "C": 3, "batch_size": 8, "num_iters": 40,
