@@ -112,9 +112,9 @@ class Pack:
     """What the pack supplies to the core, by name (``"module:function"``):
     ``load_reference(rubric)`` (no hook: the ``reference`` file imported as a module),
     ``stand_in_source(source)`` (required by a probe the reference stands in for),
-    ``plan_cases(rubric)`` (no hook: no input arrays); ``diagnose(results, evidence,
-    module) -> results`` names the known mistake behind failing checks (no hook: no
-    diagnosis)."""
+    ``plan_cases(rubric)`` (no hook: no input arrays);
+    ``diagnose(results, evidence, module) -> results`` names the known mistake behind failing
+    checks (no hook: no diagnosis)."""
     dataset_required: tuple[str, ...] | None = None
     """The keys every ``[data.NAME]`` table must have (None: the core's default)."""
     child_files: tuple[str, ...] = ()
