@@ -92,11 +92,11 @@ def stand_in_source(rubric: Rubric) -> str:
         from .replay import STAND_IN_SOURCE
 
         return STAND_IN_SOURCE
+    source = rubric.reference.read_text(encoding="utf-8")
     cut_down = pack(rubric.kind).hook("stand_in_source")
     if cut_down is None:
         raise RubricError(str(rubric.path), "assignment.kind", f"the {rubric.kind} pack has a "
                           "probe the reference stands in for, but no stand_in_source hook")
-    source = rubric.reference.read_text(encoding="utf-8")
     with _lock:
         if (rubric.kind, source) not in _stand_ins:
             _stand_ins[rubric.kind, source] = cut_down(source)
