@@ -109,8 +109,10 @@ class Pack:
     probes: dict[str, ProbeDef]
     checks: dict[str, CheckDef]
     hooks: Mapping[str, str] = field(default_factory=dict)
-    """What the pack supplies in place of the core's two-layer-net defaults, by name
-    (``"module:function"``): ``load_reference``, ``stand_in_source``, ``plan_cases``;
+    """What the pack supplies to the core, by name (``"module:function"``):
+    ``load_reference(rubric)`` (no hook: the ``reference`` file imported as a module),
+    ``stand_in_source(source)`` (required by a probe the reference stands in for),
+    ``plan_cases(rubric)`` (no hook: no input arrays);
     ``diagnose(results, evidence, module) -> results`` names the known mistake behind failing
     checks (no hook: no diagnosis)."""
     dataset_required: tuple[str, ...] | None = None

@@ -6,7 +6,6 @@ answers, ``.npz`` (student build, see :mod:`grader.replay`).
 
 from __future__ import annotations
 
-import ast
 import importlib.util
 import threading
 import types
@@ -17,7 +16,6 @@ from typing import TYPE_CHECKING, Any, Callable, Iterator
 from .checkdef import pack
 from .errors import RubricError
 from .rubric import Rubric
-from .syntax import parse
 
 if TYPE_CHECKING:
     import numpy as np
@@ -72,48 +70,40 @@ def _load(rubric: Rubric, name: str) -> ModuleType:
         raise RubricError(str(rubric.path), "assignment.reference", "cannot be imported")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    if not hasattr(module, "TwoLayerNet"):
-        raise RubricError(str(rubric.path), "assignment.reference", "defines no TwoLayerNet")
+    if not hasattr(module, rubric.class_name):
+        raise RubricError(str(rubric.path), "assignment.reference",
+                          f"defines no {rubric.class_name}")
     module.REG_SCALE = rubric.reg_scale  # type: ignore[attr-defined]
     return module
 
 
-STAND_IN_METHODS = ("loss", "predict")
-"""What of the reference stands in for student code (in the train probe)."""
-
-
 def stand_in_source(rubric: Rubric) -> str:
-    """The reference module's source with its class cut down to ``loss`` and ``predict``.
+    """What of the reference the child receives for the probes it stands in for.
 
-    This is all the train probe's child receives: a student's ``train`` can
-    call the reference loss (that is the point) but finds no reference
-    ``train`` to call instead of writing its own. In the student build, where
-    the reference does not ship, a quadratic bowl stands in instead. Computed
-    once per process.
+    The pack's ``stand_in_source(source)`` hook cuts the reference's source
+    down (the two-layer net keeps its class's ``loss`` and ``predict``: a
+    student's ``train`` can call the reference loss but finds no reference
+    ``train`` to call instead of writing its own). A pack with such probes
+    must have the hook: the whole reference never reaches student code. In
+    the student build, where the reference does not ship, a quadratic bowl
+    stands in instead. Computed once per process.
     """
     if is_recorded(rubric):
         from .replay import STAND_IN_SOURCE
 
         return STAND_IN_SOURCE
     source = rubric.reference.read_text(encoding="utf-8")
-    cut_down = pack(rubric.kind).hook("stand_in_source") or _cut_down
+    cut_down = pack(rubric.kind).hook("stand_in_source")
+    if cut_down is None:
+        raise RubricError(str(rubric.path), "assignment.kind", f"the {rubric.kind} pack has a "
+                          "probe the reference stands in for, but no stand_in_source hook")
     with _lock:
-        if source not in _stand_ins:
-            _stand_ins[source] = cut_down(source)
-        return _stand_ins[source]
+        if (rubric.kind, source) not in _stand_ins:
+            _stand_ins[rubric.kind, source] = cut_down(source)
+        return _stand_ins[rubric.kind, source]
 
 
-_stand_ins: dict[str, str] = {}
-
-
-def _cut_down(source: str) -> str:
-    tree = parse(source)
-    for node in tree.body:
-        if isinstance(node, ast.ClassDef) and node.name == "TwoLayerNet":
-            node.body = [item for item in node.body
-                         if not isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef))
-                         or item.name in STAND_IN_METHODS] or [ast.Pass()]
-    return ast.unparse(tree)
+_stand_ins: dict[tuple[str, str], str] = {}
 
 
 class _SeededNumpy:
@@ -149,11 +139,3 @@ def call_with_rng(function: Callable[..., Any], rng: Any, *args: Any, **kwargs: 
                                  function.__defaults__, function.__closure__)
     private.__kwdefaults__ = function.__kwdefaults__
     return private(*args, **kwargs)
-
-
-def seeded_net(reference: Any, seed: int, *args: Any, **kwargs: Any) -> Any:
-    """``reference.TwoLayerNet(*args, **kwargs)`` built right after ``np.random.seed(seed)``."""
-    cls = reference.TwoLayerNet
-    net = cls.__new__(cls)
-    call_seeded(cls.__init__, seed, net, *args, **kwargs)
-    return net

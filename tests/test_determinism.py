@@ -35,7 +35,7 @@ def test_jobs_4_gives_the_same_results_every_run(tmp_path: Path) -> None:
 def test_the_last_hidden_case_lacks_a_class_whatever_the_seed() -> None:
     """So that code assuming every class is in the batch fails in the instructor and the
     student build alike (their cases come from different seeds)."""
-    from grader.plan import hidden_case
+    from grader.assignments.two_layer_net.plan import hidden_case
 
     for seed in range(50):
         case = hidden_case("hidden3", seed, lacks_a_class=True)

@@ -75,7 +75,7 @@ def test_no_library_without_the_reference(rubric: Rubric, tmp_path: Path) -> Non
 
 @pytest.mark.parametrize("mistake", [m for m in MISTAKES if m.line], ids=lambda m: m.id)
 def test_each_mistake_points_at_a_line_of_its_method(mistake: Mistake) -> None:
-    from grader.checks.explain import _methods, find_line
+    from grader.explain import _methods, find_line
 
     module = SUBMISSIONS / mistake.id / "neural_net.py"
     found = find_line(_methods(module, "TwoLayerNet"), mistake.method, mistake.line)

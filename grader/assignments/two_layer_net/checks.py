@@ -10,7 +10,8 @@ from __future__ import annotations
 from ...checkdef import CheckDef, Number, Option, ProbeDef
 from .outputs import OUTPUTS
 
-_PLAN = "grader.plan"
+_HERE = "grader.assignments.two_layer_net"
+_PLAN = f"{_HERE}.plan"
 _CHILD = "grader.child.probes"
 
 
@@ -37,37 +38,43 @@ def _tolerance(default: float) -> Option:
 
 
 def _gradient(param: str) -> CheckDef:
-    return CheckDef(f"grad_{param}", f"grader.checks.gradients:judge_grad_{param}", "loss",
+    return CheckDef(f"grad_{param}", f"{_HERE}.judges_loss:judge_grad_{param}", "loss",
                     {"tolerance": _tolerance(1e-8)})
 
 
 CHECKS = (
-    CheckDef("init", "grader.checks.forward:judge_init", "init",
+    CheckDef("init", f"{_HERE}.judges_forward:judge_init", "init",
              {"hidden_cases": _hidden(1), "tolerance": _tolerance(1e-12)}),
-    CheckDef("scores", "grader.checks.forward:judge_scores", "forward",
+    CheckDef("scores", f"{_HERE}.judges_forward:judge_scores", "forward",
              {"hidden_cases": _hidden(3), "tolerance": _tolerance(1e-7)}),
-    CheckDef("loss", "grader.checks.gradients:judge_loss", "loss",
+    CheckDef("loss", f"{_HERE}.judges_loss:judge_loss", "loss",
              {"hidden_cases": _hidden(3), "tolerance": _tolerance(1e-12),
               "regs": Option((list,), [0.05, 0.0])}),
     _gradient("W1"), _gradient("b1"), _gradient("W2"), _gradient("b2"),
-    CheckDef("stability", "grader.checks.forward:judge_stability", "stability",
+    CheckDef("stability", f"{_HERE}.judges_forward:judge_stability", "stability",
              {"shift": Option(Number, 1000.0, low=0.0), "tolerance": _tolerance(1e-6)}),
-    CheckDef("train", "grader.checks.training:judge_train", "train",
+    CheckDef("train", f"{_HERE}.judges_train:judge_train", "train",
              {"learning_rate": Option(Number, 0.1, low=0.0), "reg": Option(Number, 5e-6, low=0.0),
               "num_iters": Option((int,), 100, low=1, high=100000),
               "final_loss_below": Option(Number, 0.02, low=0.0)},
              figures=("loss_curve",)),
-    CheckDef("predict", "grader.checks.forward:judge_predict", "predict",
+    CheckDef("predict", f"{_HERE}.judges_forward:judge_predict", "predict",
              {"hidden_cases": _hidden(3)}),
-    CheckDef("accuracy", "grader.checks.accuracy:judge_accuracy", "accuracy",
+    CheckDef("accuracy", f"{_HERE}.judges_accuracy:judge_accuracy", "accuracy",
              {"reference_tolerance": Option(Number, 0.02, low=0.0, high=1.0)},
              needs_data=True, figures=("first_layer", "confusion")),
     CheckDef("notebook_runs", "grader.checks.notebook:judge_runs", notebook=True),
-    CheckDef("best_net", "grader.checks.notebook:judge_tuned", notebook=True, needs_data=True),
+    CheckDef("best_net", f"{_HERE}.judges_notebook:judge_tuned", notebook=True,
+             needs_data=True),
 )
 
 CHILD_FILES = ("outputs.py",)
 """What the sandboxed child imports of this pack (the parameter names)."""
 
-HOOKS = {"diagnose": "grader.assignments.two_layer_net.diagnosis:diagnose"}
-"""The pack names its known mistakes (see :mod:`.diagnosis`)."""
+HOOKS = {
+    "plan_cases": f"{_PLAN}:plan_cases",
+    "stand_in_source": f"{_HERE}.reference_net:stand_in_source",
+    "diagnose": f"{_HERE}.diagnosis:diagnose",
+}
+"""The pack's input cases, the cut-down reference the train probe gets, and the names of
+its known mistakes (see :mod:`.plan`, :mod:`.reference_net`, :mod:`.diagnosis`)."""

@@ -11,10 +11,10 @@ from typing import Any, Mapping
 
 import numpy as np
 
-from ..assignments.two_layer_net.outputs import PARAMS
-from ..compare import json_number
-from ..rubric import CheckSpec
-from .base import Evidence, ProbeData, Verdict, errored, failed, passed
+from ...checks.base import Evidence, ProbeData, Verdict, errored, failed, passed
+from ...compare import json_number
+from ...rubric import CheckSpec
+from .outputs import PARAMS
 
 _RATE_TOLERANCE = 1e-6
 

@@ -1,8 +1,10 @@
 """Say in each failing check's message which known mistake matched, and where.
 
-The student's source is only parsed (never run) in the parent, to find the
-line a mistake lives on: the ``argmax`` line of ``predict``, the line that
-builds ``grads['W1']``.
+The student's source is only read (never run) in the parent, to find the
+line a mistake lives on (for the two-layer net: the ``argmax`` line of
+``predict``, the line that builds a gradient). Where a mistake is named, it
+replaces a judge's own guess at the formula, phrased "It matches what you get
+when ...".
 """
 
 from __future__ import annotations
@@ -12,31 +14,23 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, Mapping
 
-from ..mistakes import Library, library_for
-from ..results import CheckResult
-from .base import Evidence, case_label
+from .checks.base import Evidence, case_label
+from .mistakes import Library, library_for
+from .results import CheckResult
 
 _MAX_LINE = 100
 _FORMULA_GUESS = re.compile(r" It matches what you get when [^.]*\.")
 
-CHECK_LINES: dict[str, tuple[str, str]] = {
-    "init": ("__init__", r"randn"),
-    "scores": ("loss", r"scores\s*="),
-    "loss": ("loss", r"\bloss\s*="),
-    "grad_W1": ("loss", r"""grads\[['"]W1['"]\]\s*="""),
-    "grad_b1": ("loss", r"""grads\[['"]b1['"]\]\s*="""),
-    "grad_W2": ("loss", r"""grads\[['"]W2['"]\]\s*="""),
-    "grad_b2": ("loss", r"""grads\[['"]b2['"]\]\s*="""),
-    "stability": ("loss", r"exp\("),
-    "train": ("train", r"self\.loss\("),
-    "predict": ("predict", r"argmax"),
-}
-"""Per check, when no mistake is named: the method and the line most likely at fault."""
+CheckLines = Mapping[str, tuple[str, str]]
+"""Per check id: the method and a pattern of the line most likely at fault."""
 
 
-def explain(results: tuple[CheckResult, ...], ev: Evidence,
-            module: Path | None) -> tuple[CheckResult, ...]:
-    """Failing checks' messages with the named mistake and the student's line added."""
+def explain(results: tuple[CheckResult, ...], ev: Evidence, module: Path | None,
+            check_lines: CheckLines) -> tuple[CheckResult, ...]:
+    """Failing checks' messages with the named mistake and the student's line added.
+
+    The line is the named mistake's, or else the check's in ``check_lines``.
+    """
     if all(r.status not in ("fail", "error") for r in results):
         return results
     try:
@@ -44,18 +38,18 @@ def explain(results: tuple[CheckResult, ...], ev: Evidence,
     except Exception:
         library = None
     methods = _methods(module, ev.rubric.class_name)
-    return tuple(_explained(r, library, methods) if r.status in ("fail", "error") else r
-                 for r in results)
+    return tuple(_explained(r, library, methods, check_lines)
+                 if r.status in ("fail", "error") else r for r in results)
 
 
 def _explained(result: CheckResult, library: Library | None,
-               methods: dict[str, list[tuple[int, str]]]) -> CheckResult:
+               methods: dict[str, list[tuple[int, str]]], check_lines: CheckLines) -> CheckResult:
     mistake = library.by_id(result.mistake) if library and result.mistake else None
     message = result.message + _measured(result.metrics, result.message)
     if mistake is not None:
-        # the named mistake replaces the loss check's own guess at the formula
+        # the named mistake replaces a judge's own guess at the formula
         message = _FORMULA_GUESS.sub("", message) + f" Likely cause: {mistake.explanation}"
-    where = (mistake.method, mistake.line) if mistake and mistake.line else CHECK_LINES.get(
+    where = (mistake.method, mistake.line) if mistake and mistake.line else check_lines.get(
         result.id)
     line = find_line(methods, *where) if where and result.error is None else None
     metrics = dict(result.metrics)

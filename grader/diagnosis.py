@@ -1,15 +1,17 @@
-"""Name the known mistake behind each failing check.
+"""Name the known mistake behind each failing check, by running mutated references.
 
 For a failing check, the outputs the student's code gave on the check's
 inputs are compared with those of every mutated reference (reference + one
 known mistake, from the assignment's library) that fails that check. A
 mutant's outputs depend only on the plan, so they are computed once per plan
 (on the first failure that needs them) and cached; a failing submission then
-costs a few array comparisons. When
-several mistakes match, the one that explains the most failing checks of the
-submission (and contradicts the fewest passing ones) wins. A failing check no
-mutant is compared on (accuracy) takes the mistake found for another check,
-when that mistake is known to fail it too.
+costs a few array comparisons. When several mistakes match, the one that
+explains the most failing checks of the submission (and contradicts the
+fewest passing ones) wins. A failing check no mutant is compared on takes the
+mistake found for another check, when that mistake is known to fail it too.
+
+The pack says how its mutants run and what a check's outcome depends on
+(:class:`Mutants`); its ``diagnose`` hook calls :func:`name_mistakes`.
 """
 
 from __future__ import annotations
@@ -18,27 +20,47 @@ import hashlib
 import json
 import threading
 import warnings
-from dataclasses import replace
-from typing import Any, Mapping
+from dataclasses import dataclass, replace
+from typing import Any, Callable, Mapping
 
 import numpy as np
 
-from ..assignments.two_layer_net.outputs import PARAMS
-from ..mistakes import Library, Mistake, library_for
-from ..plan import Plan
-from ..needs import probe_of
-from ..results import CheckResult
-from .base import Evidence, ProbeData
-from .mutants import RUNNERS, run_mutant
+from .checks.base import Evidence, ProbeData
+from .mistakes import Library, Mistake, library_for
+from .needs import probe_of
+from .plan import Plan
+from .results import CheckResult
 
 Signature = dict[str, Any]
+"""What a check's outcome depends on: per case, the values or the error raised."""
+
+MutantOutput = Callable[[str], "ProbeData | None"]
+"""The output of the mistake's mutant for a probe kind (None: the mutant could not run)."""
+
+
+@dataclass(frozen=True)
+class Mutants:
+    """How an assignment pack runs its mutated references and reads a check's outcome."""
+
+    kinds: frozenset[str]
+    """The probe kinds a mutant can be run for (checks of other probes are never compared)."""
+    run: Callable[[str, Any, Evidence], ProbeData]
+    """``run(kind, mutant_module, evidence)``: the mutant's output for probe ``kind``, shaped
+    as the child's would be (raising is a mutant that could not run)."""
+    signature: Callable[[str, ProbeData, Plan], Signature]
+    """``signature(check_id, probe_data, plan)``: what the check's outcome depends on."""
+    worth_running: Callable[[str, Signature, MutantOutput, Evidence], bool] | None = None
+    """``worth_running(kind, student_signature, mutant_output, evidence)``: a cheap test
+    (a part of the probe, through ``mutant_output``) before the whole probe is run."""
+
 
 _cache: dict[tuple[str, str, str], ProbeData | None] = {}
 _lock = threading.Lock()
 _run_lock = threading.Lock()
 
 
-def diagnose(results: tuple[CheckResult, ...], ev: Evidence) -> tuple[CheckResult, ...]:
+def name_mistakes(results: tuple[CheckResult, ...], ev: Evidence,
+                  mutants: Mutants) -> tuple[CheckResult, ...]:
     """``results`` with a ``mistake`` id on each failing check a known mistake explains."""
     failing = [r for r in results if r.status in ("fail", "error")]
     if not failing:
@@ -49,42 +71,33 @@ def diagnose(results: tuple[CheckResult, ...], ev: Evidence) -> tuple[CheckResul
         return results
     if library is None:
         return results
-    candidates = {r.id: _matches(r.id, library, ev) for r in failing}
+    candidates = {r.id: _matches(r.id, library, ev, mutants) for r in failing}
     chosen = _resolve(candidates, {r.id for r in results if r.status == "pass"}, library)
     return tuple(replace(r, mistake=chosen[r.id]) if r.id in chosen else r for r in results)
 
 
-def _matches(check_id: str, library: Library, ev: Evidence) -> list[Mistake]:
+def _matches(check_id: str, library: Library, ev: Evidence, mutants: Mutants) -> list[Mistake]:
     kind = probe_of(ev.rubric, check_id)
-    if kind not in RUNNERS or kind not in ev.probes:
+    if kind not in mutants.kinds or kind not in ev.probes:
         return []
-    student = signature(check_id, ev.probes[kind], ev.plan)
+    student = mutants.signature(check_id, ev.probes[kind], ev.plan)
     if not student:
         return []
     found = []
     for mistake in library.mistakes:
         if check_id not in mistake.compared or mistake.id not in library.modules:
             continue
-        if kind == "train" and not _train_prefilter(student, library, mistake.id, ev):
+
+        def output(of: str, mistake_id: str = mistake.id) -> ProbeData | None:
+            return _mutant_output(library, mistake_id, of, ev, mutants)
+
+        if mutants.worth_running is not None and not mutants.worth_running(
+                kind, student, output, ev):
             continue
-        mutant = _mutant_output(library, mistake.id, kind, ev)
-        if mutant is not None and same(student, signature(check_id, mutant, ev.plan)):
+        mutant = output(kind)
+        if mutant is not None and same(student, mutants.signature(check_id, mutant, ev.plan)):
             found.append(mistake)
     return found
-
-
-def _train_prefilter(student: Signature, library: Library, mistake_id: str,
-                     ev: Evidence) -> bool:
-    """Whether the mutant matches on the plan's shortest training run: only then are
-    the others (most of a mutant's training time) worth running."""
-    runs = next(p.args for p in ev.plan.probes if p.kind == "train")["runs"]
-    short = min(runs, key=lambda run: run["kwargs"]["num_iters"])["name"]
-    mutant = _mutant_output(library, mistake_id, f"train:{short}", ev)
-    if mutant is None:
-        return True
-    ours = signature("train", mutant, ev.plan)
-    keys = [k for k in ours if k.startswith(f"{short}.")]
-    return all(k in student and _same_value(student[k], ours[k]) for k in keys)
 
 
 def _resolve(candidates: Mapping[str, list[Mistake]], passing: set[str],
@@ -112,7 +125,8 @@ def _resolve(candidates: Mapping[str, list[Mistake]], passing: set[str],
 
 def _plan_key(ev: Evidence) -> str:
     text = json.dumps([[p.kind, p.args] for p in ev.plan.probes], sort_keys=True, default=str)
-    key = f"{ev.rubric.path}|{ev.rubric.reference}|{ev.rubric.seed}|{ev.rubric.reg_scale}|{text}"
+    key = (f"{ev.rubric.kind}|{ev.rubric.path}|{ev.rubric.reference}|{ev.rubric.seed}|"
+           f"{ev.rubric.reg_scale}|{text}")
     return hashlib.sha256(key.encode()).hexdigest()
 
 
@@ -123,8 +137,8 @@ def _key_of(ev: Evidence) -> str:
     return key
 
 
-def _mutant_output(library: Library, mistake_id: str, kind: str, ev: Evidence
-                   ) -> ProbeData | None:
+def _mutant_output(library: Library, mistake_id: str, kind: str, ev: Evidence,
+                   mutants: Mutants) -> ProbeData | None:
     key = (_key_of(ev), mistake_id, kind)
     with _lock:
         if key in _cache:
@@ -137,8 +151,7 @@ def _mutant_output(library: Library, mistake_id: str, kind: str, ev: Evidence
         try:
             with np.errstate(all="ignore"), warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                data: ProbeData | None = run_mutant(kind, library.modules[mistake_id],
-                                                    ev.plan, ev.reference)
+                data: ProbeData | None = mutants.run(kind, library.modules[mistake_id], ev)
         except Exception:
             data = None
         with _lock:
@@ -146,28 +159,9 @@ def _mutant_output(library: Library, mistake_id: str, kind: str, ev: Evidence
     return data
 
 
-def signature(check_id: str, data: ProbeData, plan: Plan) -> Signature:
-    """What a check's outcome depends on: per case, the values or the error raised."""
-    kind = plan.probe_of[check_id]
-    args = next(p.args for p in plan.probes if p.kind == kind)
-    if kind == "init":
-        return _per_case(data, [c["name"] for c in args["cases"]], list(PARAMS))
-    if kind == "forward":
-        return _per_case(data, list(args["cases"]), ["scores"])
-    if kind == "predict":
-        return _per_case(data, list(args["cases"]), ["labels"])
-    if kind == "stability":
-        return _per_case(data, ["plain", "shifted"], ["loss"])
-    if kind == "loss":
-        names = [c["name"] for c in args["cases"] if not c.get("numeric")]
-        if check_id == "loss":
-            return _per_case(data, names, ["loss"])
-        return _per_case(data, names, [f"d{check_id.removeprefix('grad_')}"], with_type=True)
-    return _train_signature(data, [r["name"] for r in args["runs"]])
-
-
-def _per_case(data: ProbeData, names: list[str], keys: list[str],
-              with_type: bool = False) -> Signature:
+def per_case(data: ProbeData, names: list[str], keys: list[str],
+             with_type: bool = False) -> Signature:
+    """Per case: the error type it raised, or its arrays ``keys`` (and their types)."""
     sig: Signature = {}
     for name in names:
         error = data.error(name)
@@ -182,31 +176,15 @@ def _per_case(data: ProbeData, names: list[str], keys: list[str],
     return sig
 
 
-_TRAIN_ARRAYS = ("batch_sizes", "regs", "rates", "labels_match")
-
-
-def _train_signature(data: ProbeData, runs: list[str]) -> Signature:
-    sig: Signature = {}
-    for name in runs:
-        case = data.case(name)
-        error = data.error(name)
-        sig[f"{name}.error"] = error.type if error else None
-        sig[f"{name}.loss_calls"] = int(case.get("loss_calls", 0))
-        stats = case.get("stats", {})
-        sig[f"{name}.stats"] = tuple(stats.get("keys", ())) if isinstance(stats, Mapping) else ()
-        for key in _TRAIN_ARRAYS:
-            sig[f"{name}.{key}"] = data.arrays.get(f"{name}.{key}")
-    return sig
-
-
 def same(a: Signature, b: Signature) -> bool:
     """Equal keys, equal errors, and arrays equal to within rounding."""
     if a.keys() != b.keys():
         return False
-    return all(_same_value(a[k], b[k]) for k in a)
+    return all(same_value(a[k], b[k]) for k in a)
 
 
-def _same_value(x: Any, y: Any) -> bool:
+def same_value(x: Any, y: Any) -> bool:
+    """Two values of a signature agree (arrays to within rounding, nan and inf alike)."""
     if isinstance(x, np.ndarray) or isinstance(y, np.ndarray):
         if not (isinstance(x, np.ndarray) and isinstance(y, np.ndarray)):
             return False

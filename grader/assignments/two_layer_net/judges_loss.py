@@ -13,10 +13,10 @@ from typing import Any, Callable, Mapping
 
 import numpy as np
 
-from ..compare import compare, json_number, rel_error, wants_detail
-from ..rubric import CheckSpec
-from .base import Evidence, ProbeData, Verdict, case_label, errored, failed, passed
-from .forward import reference_net
+from ...checks.base import Evidence, ProbeData, Verdict, case_label, errored, failed, passed
+from ...compare import compare, json_number, rel_error, wants_detail
+from ...rubric import CheckSpec
+from .judges_forward import holding
 
 _OWN_LOSS_TOLERANCE = 1e-6
 
@@ -42,7 +42,7 @@ def _parts(ev: Evidence, data_name: str, reg: float) -> dict[str, Any]:
 
 def _compute_parts(ev: Evidence, data_name: str, reg: float) -> dict[str, Any]:
     case = ev.plan.cases[data_name]
-    net = reference_net(ev.reference, case.params)
+    net = holding(ev, case.params)
     loss, grads = net.loss(case.X, case.y, reg=reg)
     p = case.params
     scale = ev.rubric.reg_scale

@@ -6,12 +6,11 @@ from typing import Any
 
 import numpy as np
 
-from ..assignments.two_layer_net.outputs import PARAMS
-from ..compare import compare, json_number, wants_detail
-from ..reference import seeded_net
-from ..rubric import CheckSpec
-from .base import Evidence, ProbeData, Verdict, case_label, errored, failed, passed
-
+from ...checks.base import Evidence, ProbeData, Verdict, case_label, errored, failed, passed
+from ...compare import compare, json_number, wants_detail
+from ...rubric import CheckSpec
+from .reference_net import net_class, reference_net, seeded_net
+from .outputs import PARAMS
 
 
 def judge_init(spec: CheckSpec, data: ProbeData, ev: Evidence) -> Verdict:
@@ -62,8 +61,8 @@ def _init_hint(param: str, measured: np.ndarray, expected: np.ndarray, problem: 
 
 
 def _reference_init(ev: Evidence, case: dict[str, Any]) -> dict[str, np.ndarray]:
-    net = seeded_net(ev.reference, case["seed"], case["D"], case["H"], case["C"],
-                     std=case["std"])
+    net = seeded_net(net_class(ev.reference, ev.rubric), case["seed"], case["D"], case["H"],
+                     case["C"], std=case["std"])
     return dict(net.params)
 
 
@@ -71,11 +70,9 @@ def _index(ev: Evidence, kind: str) -> int:
     return [p.kind for p in ev.plan.probes].index(kind)
 
 
-def reference_net(reference: Any, params: Any) -> Any:
+def holding(ev: Evidence, params: Any) -> Any:
     """A reference network holding ``params`` (copied)."""
-    net = reference.TwoLayerNet.__new__(reference.TwoLayerNet)
-    net.params = {k: np.array(v, copy=True) for k, v in params.items()}
-    return net
+    return reference_net(net_class(ev.reference, ev.rubric), params)
 
 
 def judge_scores(spec: CheckSpec, data: ProbeData, ev: Evidence) -> Verdict:
@@ -86,7 +83,7 @@ def judge_scores(spec: CheckSpec, data: ProbeData, ev: Evidence) -> Verdict:
         error = data.error(name)
         if error:
             return errored(f"loss(X) raised on {case_label(name)}", error, {"cases": cases})
-        expected = reference_net(ev.reference, case.params).loss(case.X)
+        expected = holding(ev, case.params).loss(case.X)
         measured = data.arrays.get(f"{name}.scores")
         if measured is None:
             what = data.returned(name, "scores").get("type", "nothing")
@@ -114,7 +111,7 @@ def judge_predict(spec: CheckSpec, data: ProbeData, ev: Evidence) -> Verdict:
         error = data.error(name)
         if error:
             return errored(f"predict raised on {case_label(name)}", error, {"cases": cases})
-        expected = reference_net(ev.reference, case.params).predict(case.X)
+        expected = holding(ev, case.params).predict(case.X)
         problem = _label_problem(data, name, case.X.shape[0])
         if problem:
             return failed(f"predict(X) {problem}", {"cases": cases})

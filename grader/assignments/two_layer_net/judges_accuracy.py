@@ -17,12 +17,13 @@ from typing import Any
 
 import numpy as np
 
-from ..assignments.two_layer_net.outputs import PARAMS
-from ..compare import json_number
-from ..reference import call_with_rng
-from ..rubric import CheckSpec
-from .base import Evidence, ProbeData, Verdict, errored, failed, passed
-from .forward import reference_net
+from ...checks.base import Evidence, ProbeData, Verdict, errored, failed, passed
+from ...compare import json_number
+from ...reference import call_with_rng
+from ...rubric import CheckSpec
+from .judges_forward import holding
+from .reference_net import net_class
+from .outputs import PARAMS
 
 _MAX_HISTORY = 500
 _reference_cache: dict[tuple[Any, ...], float | None] = {}
@@ -86,7 +87,7 @@ def _train_reference(ev: Evidence) -> float | None:
     data = ev.dataset
     hyper = dict(ev.accuracy.hyperparameters)
     hidden_size, std = hyper.pop("hidden_size"), hyper.pop("std")
-    cls = ev.reference.TwoLayerNet
+    cls = net_class(ev.reference, ev.rubric)
     if not callable(getattr(cls, "train", None)):
         return None  # a recorded reference (student build) cannot train: threshold only
     rng = np.random.RandomState(ev.rubric.seed)
@@ -120,7 +121,7 @@ def _reference_forward(data: ProbeData, ev: Evidence) -> float | None:
     if any(v is None for v in params.values()):
         return None
     try:
-        labels = reference_net(ev.reference, params).predict(ev.dataset.X_val)
+        labels = holding(ev, params).predict(ev.dataset.X_val)
     except (ValueError, TypeError):
         return None  # weights of the wrong shape: nothing to measure
     return float(np.mean(labels == ev.dataset.y_val))
