@@ -1,9 +1,13 @@
 """The student wheel: the grader package as installed, minus what students must not hold.
 
 Built from the running package's own files, so it is the same grader code as
-the instructor's. Left out: every pack but the released one; in that pack
-the reference, the demo examples (some are full solutions), the mistake
-library (``mistakes*.py``) and the instructor rubric. Put in: the student
+the instructor's. Left out: every pack but the released one and the
+default one (the core's child and checks read its parameter names, the
+notebook run lays out its course files); in those two the reference, the
+demo examples (some are full solutions), the mistake library
+(``mistakes*.py``) and the instructor rubric; of the default pack, when it is
+not the one released, everything but its Python files (so it is no shipped
+assignment: ``grader check`` grades the released one). Put in: the student
 rubric and the recorded expected values (the self-check bundle) and the
 freshly generated starter as the pack's template. Written directly as a zip
 (the wheel format is a zip with a ``.dist-info`` folder), with fixed
@@ -18,6 +22,8 @@ import hashlib
 import zipfile
 from importlib import metadata
 from pathlib import Path
+
+from ..resources import DEFAULT_ASSIGNMENT
 
 LOCAL_VERSION = "selfcheck"
 _LEFT_OUT = ("reference", "examples", "rubric.toml", "mistakes*.py", "selfcheck.npz")
@@ -45,11 +51,13 @@ def _kept(parts: tuple[str, ...], pack: str) -> bool:
         return False
     if parts[0] != "assignments" or len(parts) == 2 and parts[1] == "__init__.py":
         return True
-    if parts[1] != pack or len(parts) < 3:
+    if parts[1] not in (pack, DEFAULT_ASSIGNMENT) or len(parts) < 3:
         return False
-    if parts[2] == "student_template":
-        return False  # replaced by the starter just generated
-    return not any(fnmatch.fnmatch(parts[2], pattern) for pattern in _LEFT_OUT)
+    if any(fnmatch.fnmatch(parts[2], pattern) for pattern in _LEFT_OUT):
+        return False
+    if parts[1] != pack:
+        return parts[-1].endswith(".py")
+    return parts[2] != "student_template"  # replaced by the starter just generated
 
 
 def build_wheel(files: dict[str, bytes], out: Path) -> Path:

@@ -69,5 +69,10 @@ CHECKS = (
 CHILD_FILES = ("outputs.py",)
 """What the sandboxed child imports of this pack (the parameter names)."""
 
-HOOKS = {"diagnose": "grader.assignments.two_layer_net.diagnosis:diagnose"}
-"""The pack names its known mistakes (see :mod:`.diagnosis`)."""
+_REPLAY = "grader.assignments.two_layer_net.replay"
+HOOKS = {"diagnose": "grader.assignments.two_layer_net.diagnosis:diagnose",
+         "record": f"{_REPLAY}:record", "load_recorded": f"{_REPLAY}:load_recorded",
+         "recorded_stand_in": f"{_REPLAY}:recorded_stand_in",
+         "instructor_only": f"{_REPLAY}:instructor_only"}
+"""The pack names its known mistakes (see :mod:`.diagnosis`) and records its reference for
+the student build (see :mod:`.replay`)."""
