@@ -7,7 +7,8 @@ notebook run lays out its course files); in those two the reference, the
 demo examples (some are full solutions), the mistake library
 (``mistakes*.py``) and the instructor rubric; of the default pack, when it is
 not the one released, everything but its Python files (so it is no shipped
-assignment: ``grader check`` grades the released one). Put in: the student
+assignment: ``grader check`` grades the released one) and its template's
+skeleton. Put in: the student
 rubric and the recorded expected values (the self-check bundle) and the
 freshly generated starter as the pack's template. Written directly as a zip
 (the wheel format is a zip with a ``.dist-info`` folder), with fixed
@@ -24,6 +25,7 @@ from importlib import metadata
 from pathlib import Path
 
 from ..resources import DEFAULT_ASSIGNMENT
+from .starter import generated_files
 
 LOCAL_VERSION = "selfcheck"
 _LEFT_OUT = ("reference", "examples", "rubric.toml", "mistakes*.py", "selfcheck.npz")
@@ -33,9 +35,10 @@ _TIMESTAMP = (2020, 1, 1, 0, 0, 0)
 def student_files(package: Path, pack: str, bundle: Path, starter: Path) -> dict[str, bytes]:
     """Archive name -> content of every file of the student build's ``grader`` package."""
     files: dict[str, bytes] = {}
+    skeletons = _skeletons(package, pack)
     for path in sorted(package.rglob("*")):
         relative = path.relative_to(package)
-        if path.is_file() and _kept(relative.parts, pack):
+        if path.is_file() and _kept(relative.parts, pack) and relative not in skeletons:
             files[f"grader/{relative.as_posix()}"] = path.read_bytes()
     base = f"grader/assignments/{pack}"
     for path in sorted(starter.rglob("*")):
@@ -44,6 +47,17 @@ def student_files(package: Path, pack: str, bundle: Path, starter: Path) -> dict
     for name in ("rubric.toml", "selfcheck.npz"):
         files[f"{base}/{name}"] = (bundle / name).read_bytes()
     return files
+
+
+def _skeletons(package: Path, pack: str) -> set[Path]:
+    """The default pack's generated template files, when another pack is released: the
+    notebook run lays out that template's support code, never its skeleton, and the
+    skeleton of one assignment may hold solution lines of another."""
+    if pack == DEFAULT_ASSIGNMENT:
+        return set()
+    folder = Path("assignments") / DEFAULT_ASSIGNMENT
+    return {folder / "student_template" / relative
+            for relative in generated_files(package / folder)}
 
 
 def _kept(parts: tuple[str, ...], pack: str) -> bool:
