@@ -17,6 +17,7 @@ from io import BytesIO
 from pathlib import Path
 from typing import Any, Iterator, Mapping
 
+import numpy as np
 import pytest
 
 from grader.api import grade
@@ -27,11 +28,11 @@ from grader.assignments.softmax.modules import reference_sources
 from grader.discover import submission_id
 from grader.errors import ReleaseError
 from grader.plan import build_plan
-from grader.reference import load_reference
+from grader.reference import is_recorded, load_reference
 from grader.release import Release, release
 from grader.release.markers import BEGIN_STUDENT, END_STUDENT, split_source
 from grader.release.starter import generated_files, solution_lines
-from grader.replay import instructor_only
+from grader.replay import NotRecorded, instructor_only, recorded_stand_in
 from grader.needs import probe_of
 from grader.resources import DEFAULT_ASSIGNMENT, examples, pack_dir, student_template
 from grader.rubric import Rubric, load_rubric
@@ -131,7 +132,6 @@ def _tree(folder: Path) -> dict[str, bytes]:
 def test_starter_is_the_checked_in_template(kind: str, released: Release,
                                             softmax_released: Release) -> None:
     starter = (released if kind == DEFAULT_ASSIGNMENT else softmax_released).starter
-    assert starter.parent.name == "out"
     starter_files, template = _tree(starter), _tree(student_template(kind))
     assert sorted(starter_files) == sorted(template)
     generated = {path.as_posix() for path in generated_files(pack_dir(kind))}
@@ -282,7 +282,7 @@ def test_student_rubric_holds_visible_checks_only(build: Build) -> None:
         assert hidden not in text
 
 
-def test_only_packs_that_record_their_reference_are_released() -> None:
+def test_student_rubric_leaves_out_checks_that_need_the_reference() -> None:
     assert instructor_only(load_rubric(DEFAULT_ASSIGNMENT)) == ("best_net",)
     # best_softmax scores the tuned W with the grader's own argmax: no reference needed
     assert instructor_only(load_rubric(SOFTMAX)) == ()
@@ -347,3 +347,26 @@ def test_a_pack_that_records_nothing_is_not_released(monkeypatch: pytest.MonkeyP
     with pytest.raises(ReleaseError, match="declares no record and load_recorded hooks"):
         release(tmp_path / "out", rubric=SOFTMAX, public_seed=PUBLIC_SEED)
     assert not (tmp_path / "out").exists()
+
+
+def test_softmax_bundle_answers_the_public_questions_as_the_reference(
+        softmax_released: Release) -> None:
+    public = load_rubric(softmax_released.bundle / "rubric.toml")
+    assert is_recorded(public)
+    recorded, real = load_reference(public), load_reference(load_rubric(SOFTMAX))
+    loss = public.check("loss_naive").options
+    cases = softmax_cases.loss_cases(PUBLIC_SEED, loss["hidden_cases"], tuple(loss["regs"]))
+    for case in cases:
+        for name in ("softmax_loss_naive", "softmax_loss_vectorized"):
+            value, dW = getattr(recorded.softmax, name)(case.W, case.X, case.y, case.reg)
+            expected, expected_dW = getattr(real.softmax, name)(case.W, case.X, case.y, case.reg)
+            assert value == expected and np.array_equal(dW, expected_dW)
+    (rows, *_) = softmax_cases.predict_cases(PUBLIC_SEED,
+                                             public.check("predict").options["hidden_cases"])
+    model, reference_model = recorded.linear_classifier.Softmax(), real.linear_classifier.Softmax()
+    model.W = reference_model.W = rows.W
+    assert np.array_equal(model.predict(rows.X), reference_model.predict(rows.X))
+    hidden = softmax_cases.loss_cases(load_rubric(SOFTMAX).seed, 1, (0.0,))[0]
+    with pytest.raises(NotRecorded):  # the hidden questions are not in the table
+        recorded.softmax.softmax_loss_naive(hidden.W, hidden.X, hidden.y, hidden.reg)
+    assert "exp" not in recorded_stand_in(public)  # the bowl, not the softmax
