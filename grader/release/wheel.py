@@ -1,16 +1,15 @@
 """The student wheel: the grader package as installed, minus what students must not hold.
 
 Built from the running package's own files, so it is the same grader code as
-the instructor's. Left out: every pack but the released one and the
-default one (the core's child and checks read its parameter names, the
-notebook run lays out its course files); in those two the reference, the
-demo examples (some are full solutions), the mistake library
-(``mistakes*.py``) and the instructor rubric; of the default pack, when it is
-not the one released, everything but its Python files (so it is no shipped
-assignment: ``grader check`` grades the released one) and its template's
-skeleton. Put in: the student
-rubric and the recorded expected values (the self-check bundle) and the
-freshly generated starter as the pack's template. Written directly as a zip
+the instructor's. Left out: every pack but the released one and the default
+one (the core's child and checks read its parameter names, the notebook run
+lays out its course files); in those two the reference, the demo examples
+(some are full solutions), the mistake library (``mistakes*.py``) and the
+instructor rubric. When another pack is released, the default one keeps only
+its Python files (so it is no shipped assignment: ``grader check`` grades the
+released one) and not its template's skeleton. Put in: the student rubric
+and the recorded expected values (the self-check bundle) and the freshly
+generated starter as the released pack's template. Written directly as a zip
 (the wheel format is a zip with a ``.dist-info`` folder), with fixed
 timestamps, so no build tool or network is needed.
 """
