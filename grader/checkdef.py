@@ -114,7 +114,17 @@ class Pack:
     ``stand_in_source(source)`` (required by a probe the reference stands in for),
     ``plan_cases(rubric)`` (no hook: no input arrays);
     ``diagnose(results, evidence, module) -> results`` names the known mistake behind failing
-    checks (no hook: no diagnosis)."""
+    checks (no hook: no diagnosis).
+
+    The student build (``grader release``, :mod:`grader.replay`) needs the pack to record its
+    reference: ``record(reference, table) -> module`` returns a reference that answers like
+    ``reference`` and stores each answer in ``table`` (a dict of arrays) under a digest of
+    the question; ``load_recorded(table) -> module`` answers the same questions from the
+    table (:class:`grader.replay.NotRecorded` for any other); ``recorded_stand_in() -> str``
+    is the source sent to the child in place of the reference's where it stands in for
+    student code; ``instructor_only() -> tuple[str, ...]`` names the visible checks the
+    student build leaves out (no hook: none). A pack without ``record`` and
+    ``load_recorded`` cannot be released."""
     dataset_required: tuple[str, ...] | None = None
     """The keys every ``[data.NAME]`` table must have (None: the core's default)."""
     child_files: tuple[str, ...] = ()

@@ -41,14 +41,14 @@ def is_recorded(rubric: Rubric) -> bool:
 @contextmanager
 def recording(rubric: Rubric) -> Iterator[dict[str, np.ndarray]]:
     """While open, the checks' questions to the reference and its answers are stored
-    in the yielded table (see :func:`grader.replay.recording_module`)."""
+    in the yielded table (by the pack's ``record`` hook, see :mod:`grader.replay`)."""
     from .replay import recording_module
 
     real = load_reference(rubric)
     key = (str(rubric.reference), rubric.reg_scale)
     table: dict[str, np.ndarray] = {}
     with _lock:
-        _cache[key] = recording_module(real, table)
+        _cache[key] = recording_module(rubric, real, table)
     try:
         yield table
     finally:
@@ -60,7 +60,7 @@ def _load(rubric: Rubric, name: str) -> ModuleType:
     if is_recorded(rubric):
         from .replay import replay_module
 
-        return replay_module(rubric.reference)
+        return replay_module(rubric)
     loader = pack(rubric.kind).hook("load_reference")
     if loader is not None:
         loaded: ModuleType = loader(rubric)
@@ -89,9 +89,9 @@ def stand_in_source(rubric: Rubric) -> str:
     stands in instead. Computed once per process.
     """
     if is_recorded(rubric):
-        from .replay import STAND_IN_SOURCE
+        from .replay import recorded_stand_in
 
-        return STAND_IN_SOURCE
+        return recorded_stand_in(rubric)
     source = rubric.reference.read_text(encoding="utf-8")
     cut_down = pack(rubric.kind).hook("stand_in_source")
     if cut_down is None:

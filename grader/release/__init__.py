@@ -44,6 +44,7 @@ def release(out: str | Path, *, rubric: Rubric | str | Path | None = None,
     from importlib import resources
 
     from ..reference import is_recorded
+    from ..replay import RECORDING_HOOKS, can_record
     from .bundle import write_bundle
     from .starter import write_starter
     from .wheel import build_wheel, student_files
@@ -55,6 +56,10 @@ def release(out: str | Path, *, rubric: Rubric | str | Path | None = None,
                            "(a folder with rubric.toml, reference/ and student_template/)")
     if is_recorded(rubric):
         raise ReleaseError(f"{rubric.path}: a student build has no reference to release from")
+    if not can_record(rubric):
+        raise ReleaseError(f"{rubric.path}: the assignment {rubric.kind!r} declares no "
+                           f"{' and '.join(RECORDING_HOOKS)} hooks, so its reference cannot "
+                           "be recorded for a student build")
     out = Path(out)
     if out.exists() and any(out.iterdir()):
         raise ReleaseError(f"{out}: the release folder must be new or empty")

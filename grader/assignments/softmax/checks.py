@@ -15,6 +15,7 @@ from .outputs import OUTPUTS
 
 _WIRING = "grader.assignments.softmax.wiring"
 _CHILD = "grader.assignments.softmax.sandboxed"
+_REPLAY = "grader.assignments.softmax.replay"
 
 
 def _probe(kind: str, reference_stands_in: bool = False) -> ProbeDef:
@@ -67,6 +68,10 @@ HOOKS = {
     "load_reference": f"{_WIRING}:load_reference",
     "stand_in_source": f"{_WIRING}:stand_in_source",
     "plan_cases": f"{_WIRING}:plan_cases",
+    # the student build: the reference's answers recorded at release time (see .replay)
+    "record": f"{_REPLAY}:record",
+    "load_recorded": f"{_REPLAY}:load_recorded",
+    "recorded_stand_in": f"{_REPLAY}:recorded_stand_in",
 }
 
 DATASET_REQUIRED = ("threshold", "learning_rate", "num_iters", "batch_size")

@@ -75,6 +75,10 @@ HOOKS = {
     "plan_cases": f"{_PLAN}:plan_cases",
     "stand_in_source": f"{_HERE}.reference_net:stand_in_source",
     "diagnose": f"{_HERE}.diagnosis:diagnose",
+    "record": f"{_HERE}.replay:record", "load_recorded": f"{_HERE}.replay:load_recorded",
+    "recorded_stand_in": f"{_HERE}.replay:recorded_stand_in",
+    "instructor_only": f"{_HERE}.replay:instructor_only",
 }
-"""The pack's input cases, the cut-down reference the train probe gets, and the names of
-its known mistakes (see :mod:`.plan`, :mod:`.reference_net`, :mod:`.diagnosis`)."""
+"""The pack's input cases, the cut-down reference the train probe gets, the names of its
+known mistakes, and its recorded reference for the student build (see :mod:`.plan`,
+:mod:`.reference_net`, :mod:`.diagnosis`, :mod:`.replay`)."""
