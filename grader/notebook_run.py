@@ -11,6 +11,7 @@ a module built from the notebook's own class definition) in a clean child.
 from __future__ import annotations
 
 import ast
+import importlib.util
 import json
 import re
 import shutil
@@ -22,12 +23,12 @@ from typing import Any, Mapping
 from . import hostile
 from .errors import UnsafeOutput
 from .limits import Limits
-from .checkdef import child_files
+from .checkdef import NotebookDef, pack
+from .errors import RubricError
 from .resources import DEFAULT_ASSIGNMENT, student_template
 from .syntax import parse
 from .sandbox import Child, ChildConfig, ProbeRequest
 
-COURSE_FILES = student_template() / "cs231n"
 EMBEDDED_DATA = Path(__file__).resolve().parent / "data" / "digits.npz"
 # IPython's own rewriting of a cell turns every shell form (``!cmd``, ``x = !cmd``,
 # ``%sx``, ``%system``, ``%%bash``, ``%%script sh`` ...) into one of these calls.
@@ -50,11 +51,40 @@ class NotebookSettings:
     total_seconds: float = 900.0
     variable: str = "best_net"
     memory_mb: int = 3072
+    assignment: str = DEFAULT_ASSIGNMENT
+    """The pack whose :class:`~grader.checkdef.NotebookDef` says how the notebook is run."""
 
     @classmethod
     def from_rubric(cls, table: Mapping[str, Any]) -> NotebookSettings:
         return cls(**{k: table[k] for k in ("cell_timeout", "total_seconds", "variable",
-                                             "memory_mb") if k in table})
+                                             "memory_mb", "assignment") if k in table})
+
+    @property
+    def layout(self) -> NotebookDef:
+        return notebook_def(self.assignment)
+
+
+def notebook_def(assignment: str) -> NotebookDef:
+    """How the notebook of ``assignment`` is run (its pack's ``NOTEBOOK``)."""
+    declared = pack(assignment).notebook
+    if declared is None:
+        raise RubricError(assignment, "assignment.kind", "this assignment grades no notebook")
+    return declared
+
+
+def course_files(assignment: str) -> Path:
+    """The folder of course files laid out beside the notebook of ``assignment``."""
+    return student_template(assignment) / notebook_def(assignment).course
+
+
+def _extraction(layout: NotebookDef) -> tuple[str, str]:
+    """The source of the pack's extraction (only the text reaches the student's kernel) and
+    the name of its function."""
+    module, _, name = layout.extract.partition(":")
+    spec = importlib.util.find_spec(module)
+    if spec is None or spec.origin is None:
+        raise RubricError(module, "NOTEBOOK.extract", "no such module in the assignment pack")
+    return Path(spec.origin).read_text(encoding="utf-8"), name
 
 
 @dataclass(frozen=True)
@@ -159,26 +189,40 @@ def shell_cells(nb: Any) -> tuple[int, ...]:
     return tuple(found)
 
 
-def lay_out(nb_root: Path, notebook: Path, module: Path | None, data_spec: str | None) -> None:
-    """Put the course's support files, the student's module and the data next to the notebook.
+def lay_out(nb_root: Path, notebook: Path, module: Path | None, data_spec: str | None,
+            assignment: str = DEFAULT_ASSIGNMENT) -> None:
+    """Put the course's support files, the student's files and the data next to the notebook,
+    as the pack of ``assignment`` declares them (its ``NOTEBOOK``).
 
     ``nb_root`` is the grader's own copy, before any student code ran: a file of
     the student's named like a folder the grader needs is moved out of the way.
     """
-    folder = notebook.parent / "cs231n"
-    for source in COURSE_FILES.rglob("*.py"):
-        rel = source.relative_to(COURSE_FILES)
-        if rel.as_posix() == "classifiers/neural_net.py":
+    layout, here = notebook_def(assignment), notebook.parent
+    course = course_files(assignment)
+    own = {here / rel for rel in layout.student_files}
+    for source in course.rglob("*.py") if layout.course else ():
+        target = here / layout.course / source.relative_to(course)
+        if target in own:
             continue
-        _folder(folder / rel.parent)
-        _make_way(folder / rel, keep_dirs=False)
-        shutil.copyfile(source, folder / rel)
-    target = folder / "classifiers" / "neural_net.py"
-    _folder(target.parent)
-    if module is not None and module.resolve() != target.resolve():
+        _folder(target.parent)
         _make_way(target, keep_dirs=False)
-        shutil.copyfile(module, target)
-    datasets = folder / "datasets"
+        shutil.copyfile(source, target)
+    for index, rel in enumerate(layout.student_files):
+        target = here / rel
+        _folder(target.parent)
+        # the module found takes the first place, whatever its name; the others are beside it
+        given = module if index == 0 or module is None else module.parent / target.name
+        if given is not None and given.is_file() and given.resolve() != target.resolve():
+            _make_way(target, keep_dirs=False)
+            shutil.copyfile(given, target)
+    if layout.data:
+        _lay_out_data(here / layout.data, data_spec)
+
+
+def _lay_out_data(datasets: Path, data_spec: str | None) -> None:
+    """The data set where the template notebook loads it: CIFAR-10 linked, else the
+    embedded digits."""
+    _folder(datasets.parent)
     _make_way(datasets, keep_dirs=False)
     datasets.mkdir()
     if data_spec and data_spec.startswith("cifar10:"):
@@ -218,7 +262,7 @@ def run_notebook(notebook: Path, module: Path | None, workdir: Path, *, settings
     nb_root = workdir / "nb"
     shutil.copytree(notebook.parent, nb_root, symlinks=False)
     copy = nb_root / notebook.name
-    lay_out(nb_root, copy, module, data_spec)
+    lay_out(nb_root, copy, module, data_spec, settings.assignment)
     nbformat.write(nb, copy)
     run_dir = workdir / "nbrun"
     (run_dir / "out").mkdir(parents=True)
@@ -229,15 +273,15 @@ def run_notebook(notebook: Path, module: Path | None, workdir: Path, *, settings
     child = Child(ChildConfig(workdir=run_dir, module=copy, root=nb_root, class_name="",
                               reference=None, reg_scale=1.0, limits=limits,
                               read_only=extra_ro, writable=(nb_root,), isolation=isolation,
-                              entry="kernel",
-                              # the kernel's extraction reads the default pack's parameter names
-                              shared=child_files((DEFAULT_ASSIGNMENT,))),
+                              entry="kernel"),
                   [ProbeRequest("notebook", limits)])
+    source, function = _extraction(settings.layout)
     try:
         outcomes = child.run({"notebook": str(copy), "cwd": str(copy.parent),
                               "cell_timeout": settings.cell_timeout,
                               "variable": settings.variable, "out": str(run_dir / "out"),
-                              "runtime": str(run_dir), "eval_inputs": str(eval_inputs or "")},
+                              "runtime": str(run_dir), "eval_inputs": str(eval_inputs or ""),
+                              "extract_source": source, "extract_function": function},
                              {"notebook": {}})
     finally:
         child.kill()
@@ -370,7 +414,7 @@ def module_from_notebook(nb_cells: tuple[str, ...], class_name: str, dest: Path)
 
 
 def build_module(cells: tuple[str, ...], notebook: Path, class_name: str, module_name: str,
-                 workdir: Path) -> Path | None:
+                 workdir: Path, assignment: str = DEFAULT_ASSIGNMENT) -> Path | None:
     """The module a notebook defines, in a folder the grader creates fresh for it.
 
     Beside it: the notebook's own folder as submitted (the grader's copy, which no
@@ -378,6 +422,6 @@ def build_module(cells: tuple[str, ...], notebook: Path, class_name: str, module
     """
     folder = Path(tempfile.mkdtemp(prefix="from-notebook-", dir=workdir))
     shutil.copytree(notebook.parent, folder, symlinks=False, dirs_exist_ok=True)
-    lay_out(folder, folder / notebook.name, None, None)
+    lay_out(folder, folder / notebook.name, None, None, assignment)
     _make_way(folder / module_name, keep_dirs=False)
     return module_from_notebook(cells, class_name, folder / module_name)

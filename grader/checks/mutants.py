@@ -12,9 +12,10 @@ from typing import Any, Callable, Mapping
 
 import numpy as np
 
-from ..child.context import PARAM_NAMES, Context, ProbeOutput
+from ..assignments.two_layer_net.network import PARAM_NAMES
+from ..assignments.two_layer_net.recorder import TrainRecorder
+from ..child.context import Context, ProbeOutput
 from ..child.convert import NotAnArray, as_array, describe
-from ..child.recorder import TrainRecorder
 from ..plan import Plan
 from ..reference import call_seeded, seeded_net
 from ..sandbox import ProbeOutcome

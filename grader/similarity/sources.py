@@ -22,7 +22,6 @@ from ..errors import SubmissionError
 MAX_FILE = 4 * 2**20
 """Files larger than this are left out (a module of this assignment is a few kB)."""
 MODULE = "neural_net.py"
-NOTEBOOK = "two_layer_net.ipynb"
 _SKIP_DIRS = {"__MACOSX", "__pycache__", ".git", ".ipynb_checkpoints", "datasets", ".venv"}
 _MAGIC = re.compile(r"^\s*[%!]")
 
@@ -32,7 +31,7 @@ class Source:
     """One file's code, as the similarity step compares it."""
 
     label: str
-    """Where it came from, relative to the submission (e.g. ``two_layer_net.ipynb``)."""
+    """Where it came from, relative to the submission (e.g. ``cs231n/classifiers/x.py``)."""
     parts: tuple[str, ...]
     """The code: one part for a module, one per code cell of a notebook."""
 
@@ -83,8 +82,20 @@ def source_of(label: str, data: bytes) -> Source:
     return Source(label, (data.decode("utf-8", errors="replace"),))
 
 
-def submission_code(entry: Path, module: str = MODULE, notebook: str = NOTEBOOK) -> SubmissionCode:
-    """The module and notebook code of one submission entry (folder, .py, .ipynb, .zip)."""
+def default_notebook() -> str:
+    """The notebook of the default assignment (its pack's ``NOTEBOOK``)."""
+    from ..checkdef import pack
+    from ..resources import DEFAULT_ASSIGNMENT
+
+    declared = pack(DEFAULT_ASSIGNMENT).notebook
+    return declared.name if declared is not None else ""
+
+
+def submission_code(entry: Path, module: str = MODULE,
+                    notebook: str | None = None) -> SubmissionCode:
+    """The module and notebook code of one submission entry (folder, .py, .ipynb, .zip);
+    ``notebook`` None: the default assignment's."""
+    notebook = default_notebook() if notebook is None else notebook
     if entry.is_symlink():
         return SubmissionCode(submission_id(entry), ())
     if entry.is_dir():
@@ -98,7 +109,7 @@ def submission_code(entry: Path, module: str = MODULE, notebook: str = NOTEBOOK)
 
 
 def folder_code(folder: Path, module: str = MODULE,
-                notebook: str = NOTEBOOK) -> list[SubmissionCode]:
+                notebook: str | None = None) -> list[SubmissionCode]:
     """Every submission of a submissions folder, sorted by id."""
     if not folder.is_dir():
         raise SubmissionError(f"{folder} is not a folder")

@@ -7,11 +7,11 @@ stand-in and the data set loading are all derived from them.
 
 from __future__ import annotations
 
-from ...checkdef import CheckDef, Number, Option, ProbeDef
+from ...checkdef import CheckDef, NotebookDef, Number, Option, ProbeDef
 from .outputs import OUTPUTS
 
 _PLAN = "grader.plan"
-_CHILD = "grader.child.probes"
+_CHILD = "grader.assignments.two_layer_net.sandboxed"
 
 
 def _probe(kind: str, reference_stands_in: bool = False, keep: str | None = None) -> ProbeDef:
@@ -66,8 +66,17 @@ CHECKS = (
     CheckDef("best_net", "grader.checks.notebook:judge_tuned", notebook=True, needs_data=True),
 )
 
-CHILD_FILES = ("outputs.py",)
-"""What the sandboxed child imports of this pack (the parameter names)."""
+CHILD_FILES = ("outputs.py", "sandboxed.py", "network.py", "recorder.py")
+"""What the sandboxed child imports of this pack: the probes, the parameter names."""
 
 HOOKS = {"diagnose": "grader.assignments.two_layer_net.diagnosis:diagnose"}
 """The pack names its known mistakes (see :mod:`.diagnosis`)."""
+
+NOTEBOOK = NotebookDef(
+    "two_layer_net.ipynb", extract="grader.assignments.two_layer_net.tuned:tuned_network",
+    course="cs231n", student_files=("cs231n/classifiers/neural_net.py",), data="cs231n/datasets")
+"""The notebook: the course's support files beside it, and what is read of ``best_net``."""
+
+FIGURES = ("grader.assignments.two_layer_net.figures:gradient_errors",
+           "grader.assignments.two_layer_net.figures:first_layer")
+"""The report's charts of the network's gradients and first-layer weights."""
