@@ -2,7 +2,8 @@
 
 The notebook runs in its own sandboxed child (``grader.child.kernel``) on a
 copy of the submission, with the course's support files put back in place and
-the data set where the template notebook loads it. What it leaves behind is
+the data set where the template notebook loads it (:mod:`grader.notebook_layout`,
+as the assignment's pack declares). What it leaves behind is
 read here: how far it ran, the student's tuned network, the figures, and the
 accuracies it printed. Module checks then run on the student's module (or on
 a module built from the notebook's own class definition) in a clean child.
@@ -11,7 +12,6 @@ a module built from the notebook's own class definition) in a clean child.
 from __future__ import annotations
 
 import ast
-import importlib.util
 import json
 import re
 import shutil
@@ -23,13 +23,12 @@ from typing import Any, Mapping
 from . import hostile
 from .errors import UnsafeOutput
 from .limits import Limits
-from .checkdef import NotebookDef, pack
-from .errors import RubricError
-from .resources import DEFAULT_ASSIGNMENT, student_template
+from .checkdef import NotebookDef
+from .notebook_layout import extraction, lay_out, make_way, notebook_def
+from .resources import DEFAULT_ASSIGNMENT
 from .syntax import parse
 from .sandbox import Child, ChildConfig, ProbeRequest
 
-EMBEDDED_DATA = Path(__file__).resolve().parent / "data" / "digits.npz"
 # IPython's own rewriting of a cell turns every shell form (``!cmd``, ``x = !cmd``,
 # ``%sx``, ``%system``, ``%%bash``, ``%%script sh`` ...) into one of these calls.
 _SHELL = re.compile(r"get_ipython\(\)\.(system|getoutput)\(|"
@@ -61,30 +60,8 @@ class NotebookSettings:
 
     @property
     def layout(self) -> NotebookDef:
+        """How the notebook is run: its pack's declaration."""
         return notebook_def(self.assignment)
-
-
-def notebook_def(assignment: str) -> NotebookDef:
-    """How the notebook of ``assignment`` is run (its pack's ``NOTEBOOK``)."""
-    declared = pack(assignment).notebook
-    if declared is None:
-        raise RubricError(assignment, "assignment.kind", "this assignment grades no notebook")
-    return declared
-
-
-def course_files(assignment: str) -> Path:
-    """The folder of course files laid out beside the notebook of ``assignment``."""
-    return student_template(assignment) / notebook_def(assignment).course
-
-
-def _extraction(layout: NotebookDef) -> tuple[str, str]:
-    """The source of the pack's extraction (only the text reaches the student's kernel) and
-    the name of its function."""
-    module, _, name = layout.extract.partition(":")
-    spec = importlib.util.find_spec(module)
-    if spec is None or spec.origin is None:
-        raise RubricError(module, "NOTEBOOK.extract", "no such module in the assignment pack")
-    return Path(spec.origin).read_text(encoding="utf-8"), name
 
 
 @dataclass(frozen=True)
@@ -189,66 +166,6 @@ def shell_cells(nb: Any) -> tuple[int, ...]:
     return tuple(found)
 
 
-def lay_out(nb_root: Path, notebook: Path, module: Path | None, data_spec: str | None,
-            assignment: str = DEFAULT_ASSIGNMENT) -> None:
-    """Put the course's support files, the student's files and the data next to the notebook,
-    as the pack of ``assignment`` declares them (its ``NOTEBOOK``).
-
-    ``nb_root`` is the grader's own copy, before any student code ran: a file of
-    the student's named like a folder the grader needs is moved out of the way.
-    """
-    layout, here = notebook_def(assignment), notebook.parent
-    course = course_files(assignment)
-    own = {here / rel for rel in layout.student_files}
-    for source in course.rglob("*.py") if layout.course else ():
-        target = here / layout.course / source.relative_to(course)
-        if target in own:
-            continue
-        _folder(target.parent)
-        _make_way(target, keep_dirs=False)
-        shutil.copyfile(source, target)
-    for index, rel in enumerate(layout.student_files):
-        target = here / rel
-        _folder(target.parent)
-        # the module found takes the first place, whatever its name; the others are beside it
-        given = module if index == 0 or module is None else module.parent / target.name
-        if given is not None and given.is_file() and given.resolve() != target.resolve():
-            _make_way(target, keep_dirs=False)
-            shutil.copyfile(given, target)
-    if layout.data:
-        _lay_out_data(here / layout.data, data_spec)
-
-
-def _lay_out_data(datasets: Path, data_spec: str | None) -> None:
-    """The data set where the template notebook loads it: CIFAR-10 linked, else the
-    embedded digits."""
-    _folder(datasets.parent)
-    _make_way(datasets, keep_dirs=False)
-    datasets.mkdir()
-    if data_spec and data_spec.startswith("cifar10:"):
-        source = Path(data_spec.split(":", 1)[1]).expanduser().resolve()
-        batches = source if (source / "data_batch_1").exists() else source / "cifar-10-batches-py"
-        (datasets / "cifar-10-batches-py").symlink_to(batches)
-    else:
-        shutil.copyfile(EMBEDDED_DATA, datasets / "digits.npz")
-
-
-def _make_way(path: Path, keep_dirs: bool) -> None:
-    """Remove what is at ``path`` (in the grader's copy), unless it is a folder to keep."""
-    if path.is_symlink() or path.is_file() or (path.exists() and not path.is_dir()):
-        path.unlink()
-    elif path.is_dir() and not keep_dirs:
-        shutil.rmtree(path)
-
-
-def _folder(path: Path) -> None:
-    """``path`` as a real folder, every part of it a folder (not a file of the same name)."""
-    for part in reversed((path, *path.parents)):
-        if part.exists() or part.is_symlink():
-            _make_way(part, keep_dirs=True)
-    path.mkdir(parents=True, exist_ok=True)
-
-
 def run_notebook(notebook: Path, module: Path | None, workdir: Path, *, settings: NotebookSettings,
                  data_spec: str | None, eval_inputs: Path | None, isolation: Any,
                  read_only: tuple[Path, ...]) -> NotebookRun:
@@ -275,7 +192,7 @@ def run_notebook(notebook: Path, module: Path | None, workdir: Path, *, settings
                               read_only=extra_ro, writable=(nb_root,), isolation=isolation,
                               entry="kernel"),
                   [ProbeRequest("notebook", limits)])
-    source, function = _extraction(settings.layout)
+    source, function = extraction(settings.layout)
     try:
         outcomes = child.run({"notebook": str(copy), "cwd": str(copy.parent),
                               "cell_timeout": settings.cell_timeout,
@@ -383,11 +300,16 @@ def _is_definition(node: ast.stmt) -> bool:
     return False
 
 
-def module_from_notebook(nb_cells: tuple[str, ...], class_name: str, dest: Path) -> Path | None:
+def module_from_notebook(nb_cells: tuple[str, ...], class_name: str, dest: Path,
+                         assignment: str = DEFAULT_ASSIGNMENT) -> Path | None:
     """A module holding the notebook's imports and top-level definitions, if it defines the class.
 
-    ``dest``'s folder must be the grader's own (see :func:`build_module`).
+    ``dest``'s folder must be the grader's own (see :func:`build_module`). Imports from
+    the student's module (the first of the pack's ``student_files``) are left out: the
+    notebook's own class replaces the module's.
     """
+    student_files = notebook_def(assignment).student_files
+    replaced = Path(student_files[0]).stem if student_files else None
     keep: list[str] = []
     defines = False
     for source in nb_cells:
@@ -401,8 +323,9 @@ def module_from_notebook(nb_cells: tuple[str, ...], class_name: str, dest: Path)
         for node in kept:
             if isinstance(node, ast.ClassDef) and node.name == class_name:
                 defines = True
-            if isinstance(node, ast.ImportFrom) and node.module and "neural_net" in node.module:
-                continue  # the notebook's own class replaces the module's
+            if (isinstance(node, ast.ImportFrom) and node.module and replaced
+                    and replaced in node.module):
+                continue
             keep.append(ast.get_source_segment(code, node) or "")
     if not defines:
         return None
@@ -423,5 +346,5 @@ def build_module(cells: tuple[str, ...], notebook: Path, class_name: str, module
     folder = Path(tempfile.mkdtemp(prefix="from-notebook-", dir=workdir))
     shutil.copytree(notebook.parent, folder, symlinks=False, dirs_exist_ok=True)
     lay_out(folder, folder / notebook.name, None, None, assignment)
-    _make_way(folder / module_name, keep_dirs=False)
-    return module_from_notebook(cells, class_name, folder / module_name)
+    make_way(folder / module_name, keep_dirs=False)
+    return module_from_notebook(cells, class_name, folder / module_name, assignment)

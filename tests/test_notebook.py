@@ -11,8 +11,8 @@ import nbformat
 import pytest
 
 from grader.api import grade
-from grader.notebook_run import (course_files, lay_out, module_from_notebook, notebook_def,
-                                 read_notebook, shell_cells)
+from grader.notebook_layout import course_files, lay_out, notebook_def
+from grader.notebook_run import module_from_notebook, read_notebook, shell_cells
 from grader.pipeline import grade_submission
 from grader.resources import pack_names
 from grader.results import SubmissionResult
