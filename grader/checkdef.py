@@ -103,7 +103,8 @@ class CheckDef:
 
 @dataclass(frozen=True)
 class NotebookDef:
-    """How an assignment's notebook is run (a pack's ``NOTEBOOK``; see :mod:`grader.notebook_run`)."""
+    """How an assignment's notebook is run (a pack's ``NOTEBOOK``, read by
+    :mod:`grader.notebook_layout`)."""
 
     name: str
     """The notebook searched for in a submission (the rubric's ``[notebook] name`` overrides it)."""

@@ -1,9 +1,10 @@
 """Which charts a report shows, read from a stored result and the files beside it.
 
 The charts any assignment's checks feed are here; a pack adds its own (its
-``FIGURES``, see :class:`grader.checkdef.Pack`). Each function returns an :class:`~grader.report.plots.Image` with alt text
-that states what the chart shows in numbers, or None when the result holds
-nothing to draw (the check errored, or was left out of the student view).
+``FIGURES``, see :class:`grader.checkdef.Pack`). Each function returns an
+:class:`~grader.report.plots.Image` with alt text that states what the chart
+shows in numbers, or None when the result holds nothing to draw (the check
+errored, or was left out of the student view).
 """
 
 from __future__ import annotations
@@ -13,8 +14,6 @@ import math
 import statistics
 from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
-
-import numpy as np
 
 from ..checkdef import pack, resolve
 from ..resources import pack_names
@@ -41,6 +40,7 @@ def _pack_figures() -> list[Callable[[SubmissionResult, Path], Image | None]]:
 
 
 def check_metrics(result: SubmissionResult, check_id: str) -> Mapping[str, Any]:
+    """The metrics of check ``check_id`` (empty when the result has no such check)."""
     for check in result.checks:
         if check.id == check_id:
             return check.metrics
