@@ -101,6 +101,31 @@ class CheckDef:
         return function
 
 
+@dataclass(frozen=True)
+class NotebookDef:
+    """How an assignment's notebook is run (a pack's ``NOTEBOOK``, read by
+    :mod:`grader.notebook_layout`)."""
+
+    name: str
+    """The notebook searched for in a submission (the rubric's ``[notebook] name`` overrides it)."""
+    extract: str
+    """``"module:function"`` of ``extract(namespace, model) -> (info, weights)``, run inside the
+    student's kernel once the notebook has run. ``model`` is the rubric's ``[notebook] variable``
+    (None when it is not defined), ``namespace`` the notebook's globals; ``info`` (JSON) joins
+    what the core found (``extract.json``), ``weights`` (name to array, or None) become
+    ``best_net.npz``. Only its module's source crosses into the kernel: it imports nothing of the
+    grader, and may raise (the extraction then reports the error and writes nothing)."""
+    course: str = ""
+    """The folder of the pack's ``student_template`` laid out beside the notebook (its ``.py``
+    files: the course's support code)."""
+    student_files: tuple[str, ...] = ()
+    """Where the student's files go, relative to the notebook (``cs231n/classifiers/x.py``):
+    never taken from the template; the submission's file of that name beside its module
+    (the module itself first of all) is put there."""
+    data: str = ""
+    """The folder, relative to the notebook, where the data set is put as the template loads it."""
+
+
 @dataclass
 class Pack:
     """One assignment's probes and checks, in declaration order."""
@@ -130,6 +155,11 @@ class Pack:
     child_files: tuple[str, ...] = ()
     """The pack's files the sandboxed child imports (the rest of the pack, its reference
     and examples above all, stays hidden from student code)."""
+    notebook: NotebookDef | None = None
+    """How the assignment's notebook is run (None: the pack grades no notebook)."""
+    figures: tuple[str, ...] = ()
+    """``"module:function"`` of each report figure of the pack, ``figure(result, folder) ->
+    Image | None`` (None: nothing to draw), shown after the core's charts."""
 
     def hook(self, name: str) -> Callable[..., Any] | None:
         """The function the pack supplies for ``name``, or None (the core's default)."""
@@ -162,7 +192,9 @@ def pack(kind: str) -> Pack:
         _PACKS[kind] = Pack(kind, {p.kind: p for p in module.PROBES},
                             {c.id: c for c in module.CHECKS}, getattr(module, "HOOKS", {}),
                             getattr(module, "DATASET_REQUIRED", None),
-                            tuple(getattr(module, "CHILD_FILES", ())))
+                            tuple(getattr(module, "CHILD_FILES", ())),
+                            getattr(module, "NOTEBOOK", None),
+                            tuple(getattr(module, "FIGURES", ())))
     return _PACKS[kind]
 
 

@@ -96,8 +96,12 @@ def submission_id(entry: Path) -> str:
 
 
 def load_submission(entry: Path, workdir: Path, module_name: str,
-                    notebook_name: str = "two_layer_net.ipynb") -> Submission:
-    """Copy ``entry`` into ``workdir/submission`` and find its module and notebook."""
+                    notebook_name: str | None = None) -> Submission:
+    """Copy ``entry`` into ``workdir/submission`` and find its module and notebook.
+
+    ``notebook_name`` is the rubric's (``[notebook] name``); a notebook of another name is
+    taken when there is none of that name. None: any notebook, the shallowest first.
+    """
     root = workdir / "submission"
     root.mkdir(parents=True)
     skipped: list[str] = []
@@ -106,13 +110,14 @@ def load_submission(entry: Path, workdir: Path, module_name: str,
     elif entry.suffix == ".zip":
         _extract_zip(entry, root, skipped)
     elif entry.suffix in (".py", ".ipynb") and entry.is_file():
-        target = module_name if entry.suffix == ".py" else notebook_name
+        target = module_name if entry.suffix == ".py" else notebook_name or entry.name
         if _fits(target, entry.stat().st_size, skipped):
             shutil.copyfile(entry, root / target)
     else:
         raise SubmissionError(f"{entry}: not a folder, .py, .ipynb or .zip file")
     return Submission(submission_id(entry), entry, root, _find(root, module_name),
-                      _find(root, notebook_name, any_suffix=".ipynb"), tuple(skipped))
+                      _find(root, notebook_name or "*.ipynb", any_suffix=".ipynb"),
+                      tuple(skipped))
 
 
 def _fits(name: str, size: int, skipped: list[str]) -> bool:

@@ -2,7 +2,8 @@
 
 The notebook runs in its own sandboxed child (``grader.child.kernel``) on a
 copy of the submission, with the course's support files put back in place and
-the data set where the template notebook loads it. What it leaves behind is
+the data set where the template notebook loads it (:mod:`grader.notebook_layout`,
+as the assignment's pack declares). What it leaves behind is
 read here: how far it ran, the student's tuned network, the figures, and the
 accuracies it printed. Module checks then run on the student's module (or on
 a module built from the notebook's own class definition) in a clean child.
@@ -22,13 +23,12 @@ from typing import Any, Mapping
 from . import hostile
 from .errors import UnsafeOutput
 from .limits import Limits
-from .checkdef import child_files
-from .resources import DEFAULT_ASSIGNMENT, student_template
+from .checkdef import NotebookDef
+from .notebook_layout import extraction, lay_out, make_way, notebook_def
+from .resources import DEFAULT_ASSIGNMENT
 from .syntax import parse
 from .sandbox import Child, ChildConfig, ProbeRequest
 
-COURSE_FILES = student_template() / "cs231n"
-EMBEDDED_DATA = Path(__file__).resolve().parent / "data" / "digits.npz"
 # IPython's own rewriting of a cell turns every shell form (``!cmd``, ``x = !cmd``,
 # ``%sx``, ``%system``, ``%%bash``, ``%%script sh`` ...) into one of these calls.
 _SHELL = re.compile(r"get_ipython\(\)\.(system|getoutput)\(|"
@@ -50,11 +50,18 @@ class NotebookSettings:
     total_seconds: float = 900.0
     variable: str = "best_net"
     memory_mb: int = 3072
+    assignment: str = DEFAULT_ASSIGNMENT
+    """The pack whose :class:`~grader.checkdef.NotebookDef` says how the notebook is run."""
 
     @classmethod
     def from_rubric(cls, table: Mapping[str, Any]) -> NotebookSettings:
         return cls(**{k: table[k] for k in ("cell_timeout", "total_seconds", "variable",
-                                             "memory_mb") if k in table})
+                                             "memory_mb", "assignment") if k in table})
+
+    @property
+    def layout(self) -> NotebookDef:
+        """How the notebook is run: its pack's declaration."""
+        return notebook_def(self.assignment)
 
 
 @dataclass(frozen=True)
@@ -159,52 +166,6 @@ def shell_cells(nb: Any) -> tuple[int, ...]:
     return tuple(found)
 
 
-def lay_out(nb_root: Path, notebook: Path, module: Path | None, data_spec: str | None) -> None:
-    """Put the course's support files, the student's module and the data next to the notebook.
-
-    ``nb_root`` is the grader's own copy, before any student code ran: a file of
-    the student's named like a folder the grader needs is moved out of the way.
-    """
-    folder = notebook.parent / "cs231n"
-    for source in COURSE_FILES.rglob("*.py"):
-        rel = source.relative_to(COURSE_FILES)
-        if rel.as_posix() == "classifiers/neural_net.py":
-            continue
-        _folder(folder / rel.parent)
-        _make_way(folder / rel, keep_dirs=False)
-        shutil.copyfile(source, folder / rel)
-    target = folder / "classifiers" / "neural_net.py"
-    _folder(target.parent)
-    if module is not None and module.resolve() != target.resolve():
-        _make_way(target, keep_dirs=False)
-        shutil.copyfile(module, target)
-    datasets = folder / "datasets"
-    _make_way(datasets, keep_dirs=False)
-    datasets.mkdir()
-    if data_spec and data_spec.startswith("cifar10:"):
-        source = Path(data_spec.split(":", 1)[1]).expanduser().resolve()
-        batches = source if (source / "data_batch_1").exists() else source / "cifar-10-batches-py"
-        (datasets / "cifar-10-batches-py").symlink_to(batches)
-    else:
-        shutil.copyfile(EMBEDDED_DATA, datasets / "digits.npz")
-
-
-def _make_way(path: Path, keep_dirs: bool) -> None:
-    """Remove what is at ``path`` (in the grader's copy), unless it is a folder to keep."""
-    if path.is_symlink() or path.is_file() or (path.exists() and not path.is_dir()):
-        path.unlink()
-    elif path.is_dir() and not keep_dirs:
-        shutil.rmtree(path)
-
-
-def _folder(path: Path) -> None:
-    """``path`` as a real folder, every part of it a folder (not a file of the same name)."""
-    for part in reversed((path, *path.parents)):
-        if part.exists() or part.is_symlink():
-            _make_way(part, keep_dirs=True)
-    path.mkdir(parents=True, exist_ok=True)
-
-
 def run_notebook(notebook: Path, module: Path | None, workdir: Path, *, settings: NotebookSettings,
                  data_spec: str | None, eval_inputs: Path | None, isolation: Any,
                  read_only: tuple[Path, ...]) -> NotebookRun:
@@ -218,7 +179,7 @@ def run_notebook(notebook: Path, module: Path | None, workdir: Path, *, settings
     nb_root = workdir / "nb"
     shutil.copytree(notebook.parent, nb_root, symlinks=False)
     copy = nb_root / notebook.name
-    lay_out(nb_root, copy, module, data_spec)
+    lay_out(nb_root, copy, module, data_spec, settings.assignment)
     nbformat.write(nb, copy)
     run_dir = workdir / "nbrun"
     (run_dir / "out").mkdir(parents=True)
@@ -229,15 +190,15 @@ def run_notebook(notebook: Path, module: Path | None, workdir: Path, *, settings
     child = Child(ChildConfig(workdir=run_dir, module=copy, root=nb_root, class_name="",
                               reference=None, reg_scale=1.0, limits=limits,
                               read_only=extra_ro, writable=(nb_root,), isolation=isolation,
-                              entry="kernel",
-                              # the kernel's extraction reads the default pack's parameter names
-                              shared=child_files((DEFAULT_ASSIGNMENT,))),
+                              entry="kernel"),
                   [ProbeRequest("notebook", limits)])
+    source, function = extraction(settings.layout)
     try:
         outcomes = child.run({"notebook": str(copy), "cwd": str(copy.parent),
                               "cell_timeout": settings.cell_timeout,
                               "variable": settings.variable, "out": str(run_dir / "out"),
-                              "runtime": str(run_dir), "eval_inputs": str(eval_inputs or "")},
+                              "runtime": str(run_dir), "eval_inputs": str(eval_inputs or ""),
+                              "extract_source": source, "extract_function": function},
                              {"notebook": {}})
     finally:
         child.kill()
@@ -339,11 +300,16 @@ def _is_definition(node: ast.stmt) -> bool:
     return False
 
 
-def module_from_notebook(nb_cells: tuple[str, ...], class_name: str, dest: Path) -> Path | None:
+def module_from_notebook(nb_cells: tuple[str, ...], class_name: str, dest: Path,
+                         assignment: str = DEFAULT_ASSIGNMENT) -> Path | None:
     """A module holding the notebook's imports and top-level definitions, if it defines the class.
 
-    ``dest``'s folder must be the grader's own (see :func:`build_module`).
+    ``dest``'s folder must be the grader's own (see :func:`build_module`). Imports from
+    the student's module (the first of the pack's ``student_files``) are left out: the
+    notebook's own class replaces the module's.
     """
+    student_files = notebook_def(assignment).student_files
+    replaced = Path(student_files[0]).stem if student_files else None
     keep: list[str] = []
     defines = False
     for source in nb_cells:
@@ -357,8 +323,9 @@ def module_from_notebook(nb_cells: tuple[str, ...], class_name: str, dest: Path)
         for node in kept:
             if isinstance(node, ast.ClassDef) and node.name == class_name:
                 defines = True
-            if isinstance(node, ast.ImportFrom) and node.module and "neural_net" in node.module:
-                continue  # the notebook's own class replaces the module's
+            if (isinstance(node, ast.ImportFrom) and node.module and replaced
+                    and replaced in node.module):
+                continue
             keep.append(ast.get_source_segment(code, node) or "")
     if not defines:
         return None
@@ -370,7 +337,7 @@ def module_from_notebook(nb_cells: tuple[str, ...], class_name: str, dest: Path)
 
 
 def build_module(cells: tuple[str, ...], notebook: Path, class_name: str, module_name: str,
-                 workdir: Path) -> Path | None:
+                 workdir: Path, assignment: str = DEFAULT_ASSIGNMENT) -> Path | None:
     """The module a notebook defines, in a folder the grader creates fresh for it.
 
     Beside it: the notebook's own folder as submitted (the grader's copy, which no
@@ -378,6 +345,6 @@ def build_module(cells: tuple[str, ...], notebook: Path, class_name: str, module
     """
     folder = Path(tempfile.mkdtemp(prefix="from-notebook-", dir=workdir))
     shutil.copytree(notebook.parent, folder, symlinks=False, dirs_exist_ok=True)
-    lay_out(folder, folder / notebook.name, None, None)
-    _make_way(folder / module_name, keep_dirs=False)
-    return module_from_notebook(cells, class_name, folder / module_name)
+    lay_out(folder, folder / notebook.name, None, None, assignment)
+    make_way(folder / module_name, keep_dirs=False)
+    return module_from_notebook(cells, class_name, folder / module_name, assignment)

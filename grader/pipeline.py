@@ -177,8 +177,8 @@ def _run_module(module: Path, submission: Submission, workdir: Path, session: Se
         reg_scale=rubric.reg_scale, limits=_whole(requests),
         read_only=(session.data_dir, root), isolation=session.isolation,
         package=rubric.modules,
-        # the core's child code reads the default pack's outputs (grader.child.context)
-        shared=child_files((DEFAULT_ASSIGNMENT, rubric.kind)))
+        # the pack's child-side probes (the core's child code names no assignment)
+        shared=child_files((rubric.kind,)))
     child = Child(config, requests)
     try:
         return _judge_module(child, run_dir, session, check_ids, artifacts, timing, module)

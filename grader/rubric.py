@@ -15,7 +15,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Mapping
 
-from .checkdef import CheckDef, Number, Option, pack
+from .checkdef import CheckDef, Number, Option, Pack, pack
 from .errors import RubricError
 from .limits import Limits
 from .resources import DEFAULT_ASSIGNMENT, rubric_path
@@ -96,7 +96,8 @@ class Rubric:
     datasets: Mapping[str, DatasetSettings]
     """Accuracy-check settings per data set name."""
     notebook: Mapping[str, Any] = field(default_factory=dict)
-    """Settings for notebook submissions (file name, time limits, variable names)."""
+    """Settings for notebook submissions (file name, time limits, variable names), and
+    ``assignment``: the pack that says how the notebook is run."""
 
     @property
     def max_score(self) -> float:
@@ -209,13 +210,18 @@ class _Reader:
             seed=self.value(meta, "assignment", "seed", (int,), 0),
             checks=checks,
             datasets=MappingProxyType(self.datasets(self.table(raw, "data"), defaults)),
-            notebook=MappingProxyType(self.notebook(self.table(raw, "notebook"))),
+            notebook=MappingProxyType(self.notebook(self.table(raw, "notebook"), declared)),
         )
 
-    def notebook(self, table: Mapping[str, Any]) -> dict[str, Any]:
+    def notebook(self, table: Mapping[str, Any], declared: Pack) -> dict[str, Any]:
+        """The ``[notebook]`` table; its name defaults to the pack's notebook, and
+        ``assignment`` names the pack that says how the notebook is run."""
         self.unknown(table, "notebook", set(_NOTEBOOK_KEYS))
-        return {name: self.value(table, "notebook", name, types)
-                for name, types in _NOTEBOOK_KEYS.items() if name in table}
+        found = {name: self.value(table, "notebook", name, types)
+                 for name, types in _NOTEBOOK_KEYS.items() if name in table}
+        if declared.notebook is not None:
+            found.setdefault("name", declared.notebook.name)
+        return {**found, "assignment": declared.name}
 
     def limits(self, table: Mapping[str, Any], key: str, base: Limits) -> Limits:
         mem = self.value(table, key, "memory_mb", (int,), base.memory_mb or 0)

@@ -256,7 +256,7 @@ def test_first_layer_figure_draws_a_bounded_number_of_tiles(tmp_path: Path) -> N
     the parent's memory and the report's size stay bounded."""
     import numpy as np
 
-    from grader.report.figures import MAX_TILES, first_layer_weights
+    from grader.assignments.two_layer_net.figures import MAX_TILES, first_layer_weights
 
     shape = (8, 8)
     hidden = MAX_TILES + 7
@@ -277,7 +277,7 @@ def test_first_layer_file_keeps_only_what_the_report_draws(tmp_path: Path) -> No
 
     from grader.assignments.two_layer_net.artifacts import save_first_layer
     from grader.datasets import load_dataset
-    from grader.report.figures import MAX_TILES, first_layer_weights
+    from grader.assignments.two_layer_net.figures import MAX_TILES, first_layer_weights
 
     digits = load_dataset(None)
     hidden = MAX_TILES + 50
@@ -292,7 +292,7 @@ def first_layer_weights_of(folder: Path, W1: Any, shape: tuple[int, int]) -> Ima
     """The figure of exactly ``W1`` (written into a fresh sub-folder of ``folder``)."""
     import numpy as np
 
-    from grader.report.figures import first_layer_weights
+    from grader.assignments.two_layer_net.figures import first_layer_weights
 
     own = folder / "exact"
     own.mkdir()

@@ -11,8 +11,10 @@ import nbformat
 import pytest
 
 from grader.api import grade
+from grader.notebook_layout import course_files, lay_out, notebook_def
 from grader.notebook_run import module_from_notebook, read_notebook, shell_cells
 from grader.pipeline import grade_submission
+from grader.resources import pack_names
 from grader.results import SubmissionResult
 from grader.rubric import load_rubric
 from grader.session import Session
@@ -170,3 +172,38 @@ def test_executed_notebook_keeps_cells_and_outputs(tmp_path: Path) -> None:
     assert any("Validation accuracy" in o.get("text", "")
                for c in executed.cells for o in c.get("outputs", []))
     assert json.loads((out / "good" / "result.json").read_text())["score"] == load_rubric().max_score
+
+
+@pytest.mark.parametrize("kind", pack_names())
+def test_the_notebook_is_laid_out_as_its_pack_declares(kind: str, tmp_path: Path) -> None:
+    """The pack's own course files beside the notebook (no other pack's), the student's
+    files where the pack puts them, and the data where the template loads it."""
+    layout = notebook_def(kind)
+    folder, given = tmp_path / "nb", tmp_path / "given"
+    folder.mkdir()
+    given.mkdir()
+    notebook = folder / layout.name
+    notebook.write_text("{}", encoding="utf-8")
+    names = [Path(rel).name for rel in layout.student_files]
+    for name in names:
+        (given / name).write_text(f"# the student's {name}\n", encoding="utf-8")
+    lay_out(folder, notebook, given / names[0], None, kind)
+    course = course_files(kind)
+    template = {(Path(layout.course) / p.relative_to(course)).as_posix(): p
+                for p in course.rglob("*.py")}
+    laid = {p.relative_to(folder).as_posix() for p in (folder / layout.course).rglob("*.py")}
+    assert laid == set(template) | set(layout.student_files)
+    for rel, source in template.items():
+        if rel not in layout.student_files:
+            assert (folder / rel).read_bytes() == source.read_bytes(), rel
+    for rel, name in zip(layout.student_files, names):
+        assert (folder / rel).read_text(encoding="utf-8") == f"# the student's {name}\n"
+    assert (folder / layout.data / "digits.npz").is_file()
+
+
+def test_the_kernel_extraction_keeps_the_networks_parameters() -> None:
+    """The extraction runs in the student's kernel and cannot import the probe contract:
+    it names the same parameters."""
+    from grader.assignments.two_layer_net import outputs, tuned
+
+    assert tuned.PARAMS == outputs.PARAMS

@@ -82,3 +82,20 @@ def test_rubric_by_assignment_name() -> None:
     assert by_name.reference == REFERENCE.resolve()
     with pytest.raises(RubricError, match="not a shipped assignment"):
         load_rubric("no_such_assignment")
+
+
+def test_the_notebook_name_defaults_to_the_packs(tmp_path: Path) -> None:
+    """A rubric that names no notebook looks for its pack's, and says which pack lays the
+    notebook out; a name it gives wins."""
+    rubric = load_rubric(RUBRIC_PATH)
+    declared = pack(rubric.kind).notebook
+    assert declared is not None
+    name_line = f'name = "{rubric.notebook["name"]}"'
+    unnamed = load_rubric(write_rubric(tmp_path, replace={name_line: ""}))
+    assert "name" not in tomllib.loads(RUBRIC_PATH.read_text(encoding="utf-8").replace(
+        name_line, ""))["notebook"]
+    assert unnamed.notebook["name"] == declared.name
+    assert unnamed.notebook["assignment"] == rubric.kind
+    (tmp_path / "own").mkdir()
+    renamed = load_rubric(write_rubric(tmp_path / "own", replace={name_line: 'name = "mine.ipynb"'}))
+    assert renamed.notebook["name"] == "mine.ipynb"

@@ -680,3 +680,19 @@ def test_train_cannot_borrow_the_reference_train(hostile: Callable[[str], Graded
     assert check.error is not None and check.error.type == "AttributeError"
     assert "train" in check.error.message
     assert_pass(graded, "init", "scores", "loss", "grad_W1", "predict")
+
+
+def test_the_core_child_names_no_assignment() -> None:
+    """The child's own modules import no assignment pack: each pack's child-side files are
+    named by its declarations (``ProbeDef.run``, ``CHILD_FILES``) and bound back alone."""
+    import ast
+
+    import grader.child
+
+    for path in sorted(Path(grader.child.__file__).parent.glob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        imported = [node.module or "" for node in ast.walk(tree)
+                    if isinstance(node, ast.ImportFrom)]
+        imported += [alias.name for node in ast.walk(tree) if isinstance(node, ast.Import)
+                     for alias in node.names]
+        assert not [m for m in imported if "assignments" in m], path.name

@@ -8,6 +8,7 @@ expected of each are the ones its library entry declares.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import replace
 
 import pytest
@@ -110,6 +111,18 @@ def test_untouched_template_scores_zero_with_not_implemented(
     assert {c.id for c in graded} == module_checks(rubric)
     assert all("not implemented" in c.message.lower() for c in graded)
     assert all(c.mistake and c.mistake.endswith("_not_implemented") for c in graded)
+
+
+def test_tracebacks_show_the_students_frames_only(
+        results: dict[str, SubmissionResult]) -> None:
+    """The grader's own frames (its child and the packs' child-side probes) are trimmed:
+    the first frame a student sees is their own file's."""
+    errors = [c.error for c in results["untouched_template"].checks if c.error is not None]
+    assert errors
+    for error in errors:
+        frames = re.findall(r'File "([^"]+)"', error.traceback)
+        assert frames and frames[0] == error.filename, error.traceback
+        assert "grader" not in error.traceback, error.traceback
 
 
 def test_python2_is_said_once_at_the_top(results: dict[str, SubmissionResult]) -> None:

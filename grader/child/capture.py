@@ -7,7 +7,8 @@ import traceback
 from types import TracebackType
 from typing import Any
 
-_OWN_DIR = os.path.dirname(os.path.abspath(__file__))
+_OWN_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
+"""The grader package: the child's code and the packs' child-side probes."""
 
 
 def student_error(exc: BaseException, root: str) -> dict[str, Any]:

@@ -1,4 +1,8 @@
-"""What every probe needs: the student's class, the reference, inputs and output."""
+"""What every probe needs: the student's class, the reference, inputs and output.
+
+The same for every assignment; what a pack knows of its own classes (parameter
+names, how to build a net holding given weights) is in the pack's child-side files.
+"""
 
 from __future__ import annotations
 
@@ -8,11 +12,8 @@ from typing import Any, Callable, Mapping
 
 import numpy as np
 
-from ..assignments.two_layer_net.outputs import PARAMS
 from .capture import student_error
 from .convert import NotAnArray, as_array, describe
-
-PARAM_NAMES = PARAMS
 
 
 @dataclass
@@ -36,27 +37,6 @@ class Context:
 
     def array(self, key: str) -> np.ndarray:
         return np.array(self.inputs[key], copy=True)
-
-    def params(self, prefix: str) -> dict[str, np.ndarray]:
-        return {name: self.array(f"{prefix}.{name}") for name in PARAM_NAMES}
-
-    def net_with(self, params: Mapping[str, np.ndarray]) -> Any:
-        """A student net holding exactly ``params``, whatever its __init__ does.
-
-        The student's __init__ runs first (their methods may rely on attributes
-        it sets); if it raises, the object is created without it.
-        """
-        D, H = params["W1"].shape
-        C = params["W2"].shape[1]
-        state = np.random.get_state()
-        try:
-            net = self.student_class(D, H, C)
-        except Exception:
-            net = object.__new__(self.student_class)
-        finally:
-            np.random.set_state(state)
-        net.params = {k: np.array(v, copy=True) for k, v in params.items()}
-        return net
 
     def error(self, exc: BaseException) -> dict[str, Any]:
         return student_error(exc, self.root)
@@ -82,10 +62,3 @@ class Context:
             return False
         return True
 
-
-def reference_method(ctx: Context, name: str) -> Callable[..., Any]:
-    """The reference class's method ``name`` (a plain function, called with the student's net)."""
-    if ctx.reference is None:
-        raise RuntimeError("this probe needs the reference, which this child does not have")
-    function: Callable[..., Any] = getattr(ctx.reference.TwoLayerNet, name)
-    return function

@@ -4,8 +4,9 @@ The parent has already checked the notebook, removed shell escapes and laid
 out the course's support files and data next to it. Here the cells run one by
 one through nbclient (the kernel uses the ipc transport, so it starts without
 a network); the run stops at the first failing cell. Then one more cell, run
-in the same kernel, writes the student's tuned network (weights as an
-``.npz``) and its predictions on inputs whose labels stay with the parent.
+in the same kernel, writes the student's tuned model (the weights the
+assignment's extraction keeps, as an ``.npz``) and its predictions on inputs
+whose labels stay with the parent.
 Everything written is plain data: JSON, ``.npz``, ``.npy``, PNG, the
 executed notebook.
 """
@@ -19,7 +20,6 @@ import sys
 import time
 from typing import Any, BinaryIO
 
-from ..assignments.two_layer_net.outputs import PARAMS
 from .main import _apply_limits, _detach_stdin, _read_json
 
 _TEXT_CAP = 20_000
@@ -132,38 +132,28 @@ def _error_traceback(cell: Any) -> list[str]:
 
 
 _EXTRACT = """
-def __grader_extract(variable, out, eval_path):
+def __grader_extract(source, name, variable, out, eval_path):
     import json, numpy as np
-    info = {}
-    cls = globals().get("TwoLayerNet")
-    if isinstance(cls, type):
-        info["class_module"] = str(getattr(cls, "__module__", ""))
-    net = globals().get(variable)
-    if net is None:
-        info["best_net"] = "missing"
-    else:
-        info["best_net"] = type(net).__name__
-        params = getattr(net, "params", None)
-        if isinstance(params, dict):
-            arrays = {k: np.asarray(params[k], dtype=float) for k in PARAM_NAMES
-                      if k in params}
-            np.savez(out + "/best_net.npz", **arrays)
-        elif getattr(net, "W", None) is not None:  # a linear classifier: its weights W
-            try:
-                np.savez(out + "/best_net.npz", W=np.asarray(net.W, dtype=float))
-            except Exception as exc:
-                info["weights_error"] = (type(exc).__name__ + ": " + str(exc))[:2000]
-        if eval_path:
-            try:
-                labels = np.asarray(net.predict(np.load(eval_path, allow_pickle=False)), dtype=float)
-                np.save(out + "/best_net_predict.npy", labels)
-            except Exception as exc:
-                info["predict_error"] = (type(exc).__name__ + ": " + str(exc))[:2000]
+    scope = {"__name__": "__grader_assignment__"}
+    exec(compile(source, "<the assignment's extraction>", "exec"), scope)
+    model = globals().get(variable)
+    info = {"best_net": "missing" if model is None else type(model).__name__}
+    found, weights = scope[name](globals(), model)
+    info.update(found)
+    if weights is not None:
+        np.savez(out + "/best_net.npz", **weights)
+    if model is not None and eval_path:
+        try:
+            labels = np.asarray(model.predict(np.load(eval_path, allow_pickle=False)), dtype=float)
+            np.save(out + "/best_net_predict.npy", labels)
+        except Exception as exc:
+            info["predict_error"] = (type(exc).__name__ + ": " + str(exc))[:2000]
     with open(out + "/extract.json", "w") as f:
         json.dump(info, f)
-__grader_extract(VARIABLE, OUT, EVAL_PATH)
-del __grader_extract
 """
+"""Defines the extraction in the student's kernel: the assignment's function (its source,
+from the plan) says which weights to keep; the tuned model's predictions and the files
+are the same for every assignment."""
 
 
 def _extract(client: Any, plan: dict[str, Any]) -> str:
@@ -171,10 +161,10 @@ def _extract(client: Any, plan: dict[str, Any]) -> str:
     import nbformat
     from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 
-    code = (_EXTRACT.replace("PARAM_NAMES", repr(PARAMS))
-            .replace("VARIABLE", repr(plan["variable"]))
-            .replace("OUT", repr(plan["out"]))
-            .replace("EVAL_PATH", repr(plan.get("eval_inputs") or "")))
+    arguments = ", ".join(map(repr, (plan["extract_source"], plan["extract_function"],
+                                     plan["variable"], plan["out"],
+                                     plan.get("eval_inputs") or "")))
+    code = f"{_EXTRACT}__grader_extract({arguments})\ndel __grader_extract\n"
     cell = nbformat.v4.new_code_cell(code)
     # nbclient stores each executed cell back at its index: give this one its
     # own place at the end, and take it out again before the notebook is saved.

@@ -1,47 +1,46 @@
 """Which charts a report shows, read from a stored result and the files beside it.
 
-Each function returns an :class:`~grader.report.plots.Image` with alt text
-that states what the chart shows in numbers, or None when the result holds
-nothing to draw (the check errored, or was left out of the student view).
+The charts any assignment's checks feed are here; a pack adds its own (its
+``FIGURES``, see :class:`grader.checkdef.Pack`). Each function returns an
+:class:`~grader.report.plots.Image` with alt text that states what the chart
+shows in numbers, or None when the result holds nothing to draw (the check
+errored, or was left out of the student view).
 """
 
 from __future__ import annotations
 
 import base64
-import logging
 import math
 import statistics
-import zipfile
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
-import numpy as np
-
-from ..assignments.two_layer_net.outputs import PARAMS
+from ..checkdef import pack, resolve
+from ..resources import pack_names
 from ..results import SubmissionResult
 from . import plots
 from .plots import Image, Series
-from .store import FIGURES, FIRST_LAYER
-from ..syntax import one_at_a_time
+from .store import FIGURES
 
-logger = logging.getLogger(__name__)
-
-GRADIENT_PARAMS = PARAMS
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 _MAX_NOTEBOOK_FIGURES = 20
-MAX_TILES = 1024
-"""Hidden units drawn of the first layer: a student's network may claim hundreds of
-thousands, which would cost the parent gigabytes and the report tens of MB."""
 
 
 def report_figures(result: SubmissionResult, folder: Path) -> list[Image]:
     """The charts of one submission's report, in the order shown."""
-    images = [accuracy_run_loss(result), accuracy_per_epoch(result), toy_run_loss(result),
-              gradient_errors(result), first_layer_weights(folder)]
+    images = [accuracy_run_loss(result), accuracy_per_epoch(result), toy_run_loss(result)]
+    images += [figure(result, folder) for figure in _pack_figures()]
     return [image for image in images if image is not None]
 
 
-def _metrics(result: SubmissionResult, check_id: str) -> Mapping[str, Any]:
+def _pack_figures() -> list[Callable[[SubmissionResult, Path], Image | None]]:
+    """The figures every shipped pack declares (a result does not name its assignment:
+    each figure draws nothing for a result it has nothing of)."""
+    return [resolve(ref) for name in pack_names() for ref in pack(name).figures]
+
+
+def check_metrics(result: SubmissionResult, check_id: str) -> Mapping[str, Any]:
+    """The metrics of check ``check_id`` (empty when the result has no such check)."""
     for check in result.checks:
         if check.id == check_id:
             return check.metrics
@@ -83,7 +82,7 @@ def _loss_chart(history: list[float], step: int, what: str, caption: str) -> Ima
 
 def accuracy_run_loss(result: SubmissionResult) -> Image | None:
     """The loss history of the accuracy check's training run."""
-    metrics = _metrics(result, "accuracy")
+    metrics = check_metrics(result, "accuracy")
     history = numbers(metrics.get("loss_history"))
     step = int(metrics.get("loss_history_step") or 1)
     note = f" (every {step}th iteration)" if step > 1 else ""
@@ -94,7 +93,7 @@ def accuracy_run_loss(result: SubmissionResult) -> Image | None:
 
 def toy_run_loss(result: SubmissionResult) -> Image | None:
     """The loss history of the train check's run on the toy problem."""
-    toy = _metrics(result, "train").get("toy")
+    toy = check_metrics(result, "train").get("toy")
     if not isinstance(toy, Mapping):
         return None
     return _loss_chart(numbers(toy.get("loss_history")), 1, "the train check's toy run",
@@ -103,7 +102,7 @@ def toy_run_loss(result: SubmissionResult) -> Image | None:
 
 def accuracy_per_epoch(result: SubmissionResult) -> Image | None:
     """Training and validation accuracy per epoch, with the threshold."""
-    metrics = _metrics(result, "accuracy")
+    metrics = check_metrics(result, "accuracy")
     train = numbers(metrics.get("train_acc_history"))
     val = numbers(metrics.get("val_acc_history"))
     if not _finite(train + val):
@@ -120,69 +119,6 @@ def accuracy_per_epoch(result: SubmissionResult) -> Image | None:
                             ymax=max(1.0, plots.nice_ceiling(max(_finite(train + val)))),
                             alt=alt, caption="Accuracy per epoch during the accuracy run.",
                             reference=level, reference_label="threshold", legend="lower right")
-
-
-def gradient_errors(result: SubmissionResult) -> Image | None:
-    """Largest relative error of each gradient, against the reference and the own loss."""
-    params = [p for p in GRADIENT_PARAMS if any(c.id == f"grad_{p}" for c in result.checks)]
-    if not params:
-        return None
-    worst, own, levels = [], [], []
-    for param in params:
-        metrics = _metrics(result, f"grad_{param}")
-        cases = [c for c in metrics.get("cases", []) if isinstance(c, Mapping)]
-        errors = numbers([c.get("error") for c in cases if "error" in c])
-        worst.append(max(errors, key=_sort_key) if errors else None)
-        own_error = numbers([metrics.get("own_loss_rel_error")])
-        own.append(own_error[0] if "own_loss_rel_error" in metrics else None)
-        tolerances = numbers([c.get("tolerance") for c in cases if "tolerance" in c])
-        levels.append(tolerances[0] if tolerances else None)
-    if all(v is None for v in worst + own):
-        return None
-    described = ", ".join(f"{p} {_sci(v)}" for p, v in zip(params, worst))
-    tolerance = next((t for t in levels if t is not None), None)
-    alt = (f"Bar chart on a log scale of the largest relative error of each gradient against "
-           f"the reference: {described}"
-           + (f"; the tolerance is {tolerance:g}." if tolerance is not None else "."))
-    return plots.log_bar_chart(
-        params, [("vs reference", worst), ("vs your own loss", own)], levels,
-        ylabel="relative error", alt=alt,
-        caption="Largest relative error of each gradient (log scale), against the reference "
-                "and against a numerical gradient of your own loss; dashed: the tolerance. "
-                "Bars at the bottom are 0; a missing bar had nothing to compare.")
-
-
-def _sort_key(value: float) -> float:
-    return math.inf if math.isnan(value) else value
-
-
-def _sci(value: float | None) -> str:
-    return "no value" if value is None else f"{value:.1e}"
-
-
-def first_layer_weights(folder: Path) -> Image | None:
-    """The trained network's first-layer weights, one image tile per hidden unit."""
-    path = folder / FIRST_LAYER
-    if not path.exists():
-        return None
-    try:
-        with one_at_a_time(), np.load(path, allow_pickle=False) as npz:
-            W1, shape = np.asarray(npz["W1"]), tuple(int(s) for s in npz["image_shape"])
-            total = int(npz["hidden_units"]) if "hidden_units" in npz.files else W1.shape[1]
-    except (OSError, KeyError, ValueError, zipfile.BadZipFile) as exc:
-        logger.warning("cannot read %s: %s", path, exc)
-        return None
-    if W1.ndim != 2 or W1.shape[0] != math.prod(shape) or not W1.shape[1]:
-        return None
-    shown = min(W1.shape[1], MAX_TILES)
-    tiles = W1[:, :shown].T.reshape(shown, *shape)
-    size = "x".join(map(str, shape[:2]))
-    colour = "colour" if len(shape) == 3 else "grayscale"
-    count = str(shown) if shown == total else f"first {shown} of the {total}"
-    alt = (f"The {count} first-layer weight vectors of your trained network, each shown "
-           f"as a {size} {colour} image scaled to its own range.")
-    return plots.tile_grid(tiles, alt=alt, caption="First-layer weights of your trained "
-                           "network, one tile per hidden unit.")
 
 
 def notebook_figures(folder: Path) -> list[Image]:

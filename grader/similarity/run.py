@@ -39,9 +39,9 @@ class Starter:
 
 def default_template() -> Path:
     """The folder handed to students (its module and notebook are the starter code)."""
-    from ..notebook_run import COURSE_FILES
+    from ..resources import student_template
 
-    return COURSE_FILES.parent
+    return student_template()
 
 
 def starter_code(template: Path) -> Starter:

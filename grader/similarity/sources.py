@@ -20,9 +20,7 @@ from ..discover import list_submissions, submission_id
 from ..errors import SubmissionError
 
 MAX_FILE = 4 * 2**20
-"""Files larger than this are left out (a module of this assignment is a few kB)."""
-MODULE = "neural_net.py"
-NOTEBOOK = "two_layer_net.ipynb"
+"""Files larger than this are left out (a course module is a few kB)."""
 _SKIP_DIRS = {"__MACOSX", "__pycache__", ".git", ".ipynb_checkpoints", "datasets", ".venv"}
 _MAGIC = re.compile(r"^\s*[%!]")
 
@@ -32,7 +30,7 @@ class Source:
     """One file's code, as the similarity step compares it."""
 
     label: str
-    """Where it came from, relative to the submission (e.g. ``two_layer_net.ipynb``)."""
+    """Where it came from, relative to the submission (e.g. ``cs231n/classifiers/x.py``)."""
     parts: tuple[str, ...]
     """The code: one part for a module, one per code cell of a notebook."""
 
@@ -83,8 +81,24 @@ def source_of(label: str, data: bytes) -> Source:
     return Source(label, (data.decode("utf-8", errors="replace"),))
 
 
-def submission_code(entry: Path, module: str = MODULE, notebook: str = NOTEBOOK) -> SubmissionCode:
-    """The module and notebook code of one submission entry (folder, .py, .ipynb, .zip)."""
+def default_files() -> tuple[str, str]:
+    """The module and notebook of the default assignment (its pack's ``NOTEBOOK``)."""
+    from ..checkdef import pack
+    from ..resources import DEFAULT_ASSIGNMENT
+
+    declared = pack(DEFAULT_ASSIGNMENT).notebook
+    if declared is None:
+        return "", ""
+    return Path(declared.student_files[0]).name if declared.student_files else "", declared.name
+
+
+def submission_code(entry: Path, module: str | None = None,
+                    notebook: str | None = None) -> SubmissionCode:
+    """The module and notebook code of one submission entry (folder, .py, .ipynb, .zip);
+    None: the default assignment's."""
+    default_module, default_notebook = default_files()
+    module = default_module if module is None else module
+    notebook = default_notebook if notebook is None else notebook
     if entry.is_symlink():
         return SubmissionCode(submission_id(entry), ())
     if entry.is_dir():
@@ -97,8 +111,8 @@ def submission_code(entry: Path, module: str = MODULE, notebook: str = NOTEBOOK)
     return SubmissionCode(submission_id(entry), tuple(source_of(n, d) for n, d in found))
 
 
-def folder_code(folder: Path, module: str = MODULE,
-                notebook: str = NOTEBOOK) -> list[SubmissionCode]:
+def folder_code(folder: Path, module: str | None = None,
+                notebook: str | None = None) -> list[SubmissionCode]:
     """Every submission of a submissions folder, sorted by id."""
     if not folder.is_dir():
         raise SubmissionError(f"{folder} is not a folder")

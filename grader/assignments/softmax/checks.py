@@ -79,3 +79,5 @@ DATASET_REQUIRED = ("threshold", "learning_rate", "num_iters", "batch_size")
 
 CHILD_FILES = ("outputs.py", "sandboxed.py", "cases.py", "probes.py")
 """What the sandboxed child imports of this pack: the probes and the inputs they draw."""
+
+from .notebook_setup import NOTEBOOK as NOTEBOOK  # the notebook's course files and extraction

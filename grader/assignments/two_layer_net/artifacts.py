@@ -18,7 +18,7 @@ def save_first_layer(folder: Path, arrays: Mapping[str, Any], dataset: Dataset |
     image_shape = dataset.image_shape
     if W1.ndim != 2 or W1.shape[0] != int(np.prod(image_shape)):
         return
-    from ...report.figures import MAX_TILES
+    from .figures import MAX_TILES
 
     folder.mkdir(parents=True, exist_ok=True)
     # Only what the report draws: a network may claim hundreds of thousands of units.

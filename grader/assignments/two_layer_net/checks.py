@@ -7,12 +7,12 @@ stand-in and the data set loading are all derived from them.
 
 from __future__ import annotations
 
-from ...checkdef import CheckDef, Number, Option, ProbeDef
+from ...checkdef import CheckDef, NotebookDef, Number, Option, ProbeDef
 from .outputs import OUTPUTS
 
 _HERE = "grader.assignments.two_layer_net"
 _PLAN = f"{_HERE}.plan"
-_CHILD = "grader.child.probes"
+_CHILD = f"{_HERE}.sandboxed"
 
 
 def _probe(kind: str, reference_stands_in: bool = False, keep: str | None = None) -> ProbeDef:
@@ -68,8 +68,8 @@ CHECKS = (
              needs_data=True),
 )
 
-CHILD_FILES = ("outputs.py",)
-"""What the sandboxed child imports of this pack (the parameter names)."""
+CHILD_FILES = ("outputs.py", "sandboxed.py", "network.py", "recorder.py")
+"""What the sandboxed child imports of this pack: the probes, the parameter names."""
 
 HOOKS = {
     "plan_cases": f"{_PLAN}:plan_cases",
@@ -82,3 +82,11 @@ HOOKS = {
 """The pack's input cases, the cut-down reference the train probe gets, the names of its
 known mistakes, and its recorded reference for the student build (see :mod:`.plan`,
 :mod:`.reference_net`, :mod:`.diagnosis`, :mod:`.replay`)."""
+
+NOTEBOOK = NotebookDef(
+    "two_layer_net.ipynb", extract=f"{_HERE}.tuned:tuned_network",
+    course="cs231n", student_files=("cs231n/classifiers/neural_net.py",), data="cs231n/datasets")
+"""The notebook: the course's support files beside it, and what is read of ``best_net``."""
+
+FIGURES = (f"{_HERE}.figures:gradient_errors", f"{_HERE}.figures:first_layer")
+"""The report's charts of the network's gradients and first-layer weights."""

@@ -16,11 +16,11 @@ import numpy as np
 from ...checks.base import Evidence, ProbeData
 from ...child.context import Context, ProbeOutput
 from ...child.convert import NotAnArray, as_array, describe
-from ...child.recorder import TrainRecorder
 from ...plan import Plan
 from ...reference import call_seeded
 from ...sandbox import ProbeOutcome
 from .outputs import PARAMS
+from .recorder import TrainRecorder
 from .reference_net import net_class, reference_net, seeded_net
 
 _DONE = ProbeOutcome("mutant", "done", 0.0, "", "")

@@ -1,8 +1,11 @@
-"""The probes: call student code on given inputs and record what comes back.
+"""Child side of the two-layer net's probes: call student code on given inputs, record
+what comes back.
 
-Each probe takes the :class:`Context` and its arguments from the plan and
-returns a :class:`ProbeOutput`. Case names and array keys are agreed with
-``grader/plan.py`` in the parent, which builds the plan and reads the output.
+Runs in the sandboxed child (listed in the pack's ``CHILD_FILES``). Each probe
+takes the :class:`~grader.child.context.Context` and its arguments from the
+plan and returns a :class:`~grader.child.context.ProbeOutput`. Case names and
+array keys are declared in :mod:`.outputs`; the parent builds the plan and
+reads the output.
 """
 
 from __future__ import annotations
@@ -11,9 +14,10 @@ from typing import Any, Callable, Mapping
 
 import numpy as np
 
-from .capture import recover_local
-from .context import PARAM_NAMES, Context, ProbeOutput
-from .convert import NotAnArray, as_scalar, describe
+from ...child.capture import recover_local
+from ...child.context import Context, ProbeOutput
+from ...child.convert import NotAnArray, as_scalar, describe
+from .network import PARAM_NAMES, net_with, params_of
 from .recorder import TrainRecorder
 
 Args = Mapping[str, Any]
@@ -45,7 +49,7 @@ def probe_init(ctx: Context, args: Args) -> ProbeOutput:
 def probe_forward(ctx: Context, args: Args) -> ProbeOutput:
     out = ProbeOutput()
     for name in args["cases"]:
-        net = ctx.net_with(ctx.params(name))
+        net = net_with(ctx, params_of(ctx, name))
         scores = ctx.attempt(out, name, lambda: net.loss(ctx.array(f"{name}.X")))
         if scores is not None or name not in out.info:
             ctx.store(out, f"{name}.scores", scores)
@@ -61,7 +65,7 @@ def probe_loss(ctx: Context, args: Args) -> ProbeOutput:
 
 def _loss_case(ctx: Context, out: ProbeOutput, case: Mapping[str, Any]) -> None:
     name, data, reg = case["name"], case["data"], case["reg"]
-    net = ctx.net_with(ctx.params(data))
+    net = net_with(ctx, params_of(ctx, data))
     X, y = ctx.array(f"{data}.X"), ctx.array(f"{data}.y").astype(np.int64)
     try:
         returned = net.loss(X, y, reg=reg)
@@ -121,9 +125,9 @@ def probe_stability(ctx: Context, args: Args) -> ProbeOutput:
     data = args["data"]
     X, y = ctx.array(f"{data}.X"), ctx.array(f"{data}.y").astype(np.int64)
     for name, shift in (("plain", 0.0), ("shifted", float(args["shift"]))):
-        params = ctx.params(data)
-        params["b2"] = params["b2"] + shift
-        net = ctx.net_with(params)
+        values = params_of(ctx, data)
+        values["b2"] = values["b2"] + shift
+        net = net_with(ctx, values)
         with np.errstate(all="ignore"):
             returned = ctx.attempt(out, name, lambda: net.loss(X, y, reg=0.0))
         if returned is not None:
@@ -142,7 +146,7 @@ def probe_train(ctx: Context, args: Args) -> ProbeOutput:
 def _train_run(ctx: Context, out: ProbeOutput, run: Mapping[str, Any]) -> None:
     name, data = run["name"], run["data"]
     X, y = ctx.array(f"{data}.X"), ctx.array(f"{data}.y").astype(np.int64)
-    net = ctx.net_with(ctx.params(data))
+    net = net_with(ctx, params_of(ctx, data))
     recorder = TrainRecorder(ctx, net, X, y)
     np.random.seed(run["seed"])
     stats = ctx.attempt(out, name, lambda: net.train(X, y, X, y, **run["kwargs"]))
@@ -165,7 +169,7 @@ def _record_stats(ctx: Context, out: ProbeOutput, name: str, stats: object) -> N
 def probe_predict(ctx: Context, args: Args) -> ProbeOutput:
     out = ProbeOutput()
     for name in args["cases"]:
-        net = ctx.net_with(ctx.params(name))
+        net = net_with(ctx, params_of(ctx, name))
         labels = ctx.attempt(out, name, lambda: net.predict(ctx.array(f"{name}.X")))
         if name not in out.info:
             ctx.store(out, f"{name}.labels", labels)

@@ -12,7 +12,8 @@ from typing import Any
 
 import numpy as np
 
-from .context import PARAM_NAMES, Context, ProbeOutput, reference_method
+from ...child.context import Context, ProbeOutput
+from .network import PARAM_NAMES, reference_method
 
 
 class TrainRecorder:
