@@ -20,7 +20,6 @@ from .discover import Submission, load_submission, submission_id
 from .errors import SubmissionError, UnsafeOutput
 from .limits import Limits
 from .checkdef import child_files, pack
-from .resources import DEFAULT_ASSIGNMENT
 from . import needs
 from .needs import needs_data, probe_defs, probe_limits
 from .artifacts import save_notebook_artifacts
@@ -269,7 +268,7 @@ def _notebook_part(submission: Submission, workdir: Path, session: Session,
     module = submission.module
     if module is None and run.cells:
         module = build_module(run.cells, submission.notebook, rubric.class_name, rubric.module,
-                              workdir)
+                              workdir, rubric.kind)
     evidence = NotebookEvidence(rubric, run, data, settings.variable)
     results = []
     for check_id in check_ids:
