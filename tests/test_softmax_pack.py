@@ -95,7 +95,7 @@ def test_hidden_cases_are_deterministic_varied_and_private() -> None:
 def test_mistakes_are_many_and_distinct() -> None:
     ids = [m.id for m in M.MISTAKES]
     assert len(ids) == len(set(ids)) >= 12
-    assert set(M.FILE_OF.values()) == {LOSS_FILE, CLASSIFIER_FILE}
+    assert {m.file for m in M.MISTAKES + M.VARIANTS} == {LOSS_FILE, CLASSIFIER_FILE}
 
 
 def _template() -> CourseModules:

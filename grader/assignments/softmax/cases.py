@@ -10,6 +10,7 @@ transposed or mis-indexed array cannot pass by accident.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any, Mapping
 
 import numpy as np
 import numpy.typing as npt
@@ -83,6 +84,12 @@ def loss_cases(seed: int, count: int, regs: tuple[float, ...]) -> tuple[LossCase
     """``count`` cases per regularization strength (give a reg > 0 and reg = 0)."""
     rng = _rng(seed, "loss")
     return tuple(_case(rng, float(reg)) for reg in regs for _ in range(count))
+
+
+def cases_for(args: Mapping[str, Any]) -> tuple[LossCase, ...]:
+    """The cases of a loss probe's arguments (the child, the judges and the mutants
+    all read them through this)."""
+    return loss_cases(int(args["seed"]), int(args["count"]), tuple(map(float, args["regs"])))
 
 
 def stability_case(seed: int, shift: float) -> tuple[LossCase, LossCase]:

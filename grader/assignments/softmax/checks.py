@@ -67,6 +67,7 @@ HOOKS = {
     "load_reference": f"{_WIRING}:load_reference",
     "stand_in_source": f"{_WIRING}:stand_in_source",
     "plan_cases": f"{_WIRING}:plan_cases",
+    "diagnose": "grader.assignments.softmax.diagnosis:diagnose",
 }
 
 DATASET_REQUIRED = ("threshold", "learning_rate", "num_iters", "batch_size")

@@ -120,13 +120,13 @@ class _Recorder:
 
 
 def _run(classifier: Callable[[], Any], loss: LossFn, case: TrainCase,
-         W: Any, prefix: str) -> Output:
+         W: Any, prefix: str, reseed: Callable[[int], None]) -> Output:
     model = classifier()
     if W is not None:
         model.W = np.array(W, copy=True)
     recorder = _Recorder(model, loss, case.X)
     model.loss = recorder  # an instance attribute: the student's own loss is bypassed
-    np.random.seed(case.seed)
+    reseed(case.seed)
     history = model.train(np.array(case.X, copy=True), np.array(case.y, copy=True),
                           learning_rate=case.learning_rate, reg=case.reg,
                           num_iters=case.num_iters, batch_size=case.batch_size)
@@ -144,12 +144,17 @@ def _run(classifier: Callable[[], Any], loss: LossFn, case: TrainCase,
 
 
 @quiet
-def probe_train(classifier: Callable[[], Any], loss: LossFn, case: TrainCase) -> Output:
+def probe_train(classifier: Callable[[], Any], loss: LossFn, case: TrainCase,
+                reseed: Callable[[int], None] = np.random.seed) -> Output:
     """Two runs of the student's ``train`` with ``loss`` standing in: from ``W = None``
-    (prefix ``fresh_``) and from the case's ``W0`` (prefix ``preset_``)."""
+    (prefix ``fresh_``) and from the case's ``W0`` (prefix ``preset_``).
+
+    ``reseed(case.seed)`` runs before each: numpy's global seed in the child; the
+    parent, running the grader's own variants beside other grading threads, gives
+    them a private generator instead."""
     try:
-        out = _run(classifier, loss, case, None, "fresh_")
-        out.update(_run(classifier, loss, case, case.W0, "preset_"))
+        out = _run(classifier, loss, case, None, "fresh_", reseed)
+        out.update(_run(classifier, loss, case, case.W0, "preset_", reseed))
     except Exception as exc:
         return _error(exc)
     return out
