@@ -75,6 +75,47 @@ def test_untouched_template_gets_zero(session: Session, rubric: Rubric, tmp_path
                for c in result.checks if c.id in module_checks(rubric))
 
 
+def _rubric_with(tmp_path: Path, rubric: Rubric, check: str, options: str) -> Rubric:
+    """A copy of the pack's rubric, reference made absolute, ``options`` added to ``check``."""
+    text = rubric.path.read_text(encoding="utf-8")
+    relative = rubric.reference.relative_to(rubric.path.parent).as_posix()
+    assert f'reference = "{relative}"' in text and f"[checks.{check}]" in text
+    text = text.replace(f'reference = "{relative}"', f'reference = "{rubric.reference}"')
+    head, _, tail = text.partition(f"[checks.{check}]\n")
+    table, _, rest = tail.partition("\n[")
+    kept = [line for line in table.splitlines()
+            if line.split("=")[0].strip() not in {o.split("=")[0].strip()
+                                                   for o in options.splitlines()}]
+    text = f"{head}[checks.{check}]\n" + "\n".join([*kept, options]) + "\n\n[" + rest
+    (tmp_path / "rubric.toml").write_text(text, encoding="utf-8")
+    return load_rubric(tmp_path / "rubric.toml")
+
+
+def test_each_loss_probe_answers_its_own_checks_cases(rubric: Rubric, tmp_path: Path) -> None:
+    """The vectorized loss asked for reg = 0 only: its own check cannot see a missing
+    regularization, consistency still does (the vectorized probe answers the naive's cases)."""
+    from grader.assignments.softmax import cases as C
+    from grader.assignments.softmax.wiring import load_reference, own_specs
+    from grader.plan import build_plan
+
+    own = _rubric_with(tmp_path, rubric, "loss_vectorized", "hidden_cases = 3\nregs = [0.0]")
+    assert own.check("loss_vectorized").options["regs"] == [0.0]
+    plan = build_plan(own, load_reference(own), ("loss_naive", "loss_vectorized", "consistency"))
+    args = {p.kind: p.args for p in plan.probes}
+    naive = own_specs(own, "loss_naive")
+    assert C.specs_of(args["softmax_naive"]) == naive
+    assert C.specs_of(args["softmax_vectorized"]) == C.with_common(
+        own_specs(own, "loss_vectorized"), naive)
+    mistake = next(m for m in M.MISTAKES if m.id == "reg_missing_in_loss")
+    with Session(own) as session:
+        correct = grade_submission(_submission(tmp_path / "ok", reference_sources()), session)
+        wrong = grade_submission(_submission(tmp_path / "reg", M.apply_mistake(
+            reference_sources(), mistake)), session)
+    assert not_passing(correct) == set()
+    assert not_passing(wrong) == set(mistake.checks) - {"loss_vectorized"}
+    assert wrong.check("consistency").mistake == mistake.id
+
+
 def test_missing_second_file_is_an_import_error(session: Session, tmp_path: Path) -> None:
     sources = reference_sources()
     del sources["linear_classifier.py"]
