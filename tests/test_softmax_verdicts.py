@@ -16,8 +16,8 @@ from typing import Any
 import pytest
 
 from grader.api import grade
-from grader.assignments.softmax.mistakes import MISTAKES, VARIANTS
-from grader.assignments.softmax.modules import CLASSIFIER_FILE, LOSS_FILE
+from grader.assignments.softmax.mistakes import MISTAKES, VARIANTS, apply_mistake
+from grader.assignments.softmax.modules import CLASSIFIER_FILE, LOSS_FILE, reference_sources
 from grader.mistakes import Mistake
 from grader.needs import probe_of
 from grader.report.summary import summarize
@@ -28,6 +28,9 @@ from grader.terminal import format_table
 from .fixtures.make_softmax_submissions import COURSE, write_softmax_submissions
 
 KIND = "softmax"
+TWO = ("naive_loss_not_averaged", "update_sign")
+"""Two mistakes in one submission, one in each course file (folder ``two_mistakes``)."""
+BY_ID = {m.id: m for m in MISTAKES}
 
 
 @pytest.fixture(scope="module")
@@ -40,6 +43,12 @@ def graded(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """(submissions, out): every fixture graded once, two at a time."""
     subs, out = tmp_path_factory.mktemp("softmax-subs"), tmp_path_factory.mktemp("softmax-out")
     write_softmax_submissions(subs)
+    files = reference_sources()
+    for mistake_id in TWO:
+        files = apply_mistake(files, BY_ID[mistake_id])
+    (subs / "two_mistakes" / COURSE).mkdir(parents=True)
+    for name, source in files.items():
+        (subs / "two_mistakes" / COURSE / name).write_text(source, encoding="utf-8")
     grade(subs, out, rubric=KIND, jobs=2)
     return subs, out
 
@@ -64,7 +73,8 @@ def full_marks(rubric: Rubric) -> float:
 
 
 def test_every_fixture_is_graded(results: dict[str, SubmissionResult]) -> None:
-    expected = {"correct", "untouched_template"} | {m.id for m in MISTAKES + VARIANTS}
+    expected = {"correct", "untouched_template", "two_mistakes"} | {
+        m.id for m in MISTAKES + VARIANTS}
     assert set(results) == expected
     assert all(r.status == "graded" for r in results.values())
 
@@ -147,9 +157,21 @@ def test_untouched_template_is_named_not_implemented_where_it_raises(
     result = results["untouched_template"]
     assert result.score == 0
     assert not_passing(result) == module_checks(rubric)
-    by_id = {m.id: m for m in MISTAKES}
     for check in result.checks:
         if check.id in module_checks(rubric):
             assert check.mistake and check.mistake.endswith("_not_implemented"), check.id
             # the function the mistake leaves out is the one the student's exception names
-            assert re.search(rf"\b{by_id[check.mistake].method}\b", check.message), check.message
+            assert re.search(rf"\b{BY_ID[check.mistake].method}\b", check.message), check.message
+
+
+def test_two_mistakes_in_two_files_are_each_named_on_their_own_line(
+        results: dict[str, SubmissionResult]) -> None:
+    result = results["two_mistakes"]
+    owners = {c: m for m in TWO for c in BY_ID[m].checks}
+    assert len(owners) == sum(len(BY_ID[m].checks) for m in TWO)  # no check shared
+    assert not_passing(result) == set(owners)
+    for check in result.checks:
+        if check.id in owners:
+            mistake = BY_ID[owners[check.id]]
+            assert check.mistake == mistake.id
+            assert check.metrics["line"]["file"] == mistake.file

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import re
 import threading
 import warnings
@@ -35,6 +36,7 @@ from .mutants import RUNNERS, Answers, Mutants, mutants_for, run_mutant
 from .wiring import output_of
 
 Signature = dict[str, Any]
+logger = logging.getLogger(__name__)
 
 COMPARED: dict[str, tuple[tuple[str, str], ...]] = {
     "loss_naive": (("softmax_naive", "loss"),),
@@ -63,8 +65,13 @@ def diagnose(results: tuple[CheckResult, ...], evidence: Evidence,
         mutants = mutants_for(evidence.rubric)
         named = _name(results, evidence, mutants) if mutants else results
     except Exception:  # a broken library must never cost a verdict
+        logger.exception("naming the mistakes failed")
         mutants, named = None, results
-    return explain(named, mutants, evidence.rubric, module)
+    try:
+        return explain(named, mutants, evidence.rubric, module)
+    except Exception:
+        logger.exception("quoting the student's lines failed")
+        return named
 
 
 def _name(results: tuple[CheckResult, ...], ev: Evidence,
