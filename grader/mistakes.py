@@ -50,6 +50,9 @@ class Mistake:
     """``error`` when the mutated module cannot even be imported."""
     diagnose: tuple[str, ...] | None = None
     """Checks whose outputs are compared (default: :attr:`checks`)."""
+    file: str | None = None
+    """The course file the mistake changes, for an assignment of several files
+    (None: the rubric's ``module``)."""
 
     def apply(self, source: str) -> str:
         """The reference source with this mistake made."""

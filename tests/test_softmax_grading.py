@@ -1,9 +1,9 @@
 """The Softmax pack graded end to end: real sandboxed child, student files as a package.
 
-Fixtures are generated like the two-layer net's (tests/fixtures/make_submissions.py):
-the reference's two course files in ``cs231n/classifiers/``, the same with one
-known mistake each, and the untouched template. Totals and expected failing
-checks come from the pack's rubric and its mistake library.
+The reference's two course files in ``cs231n/classifiers/`` and the untouched
+template, one at a time; every known mistake is graded in one batch by
+tests/test_softmax_verdicts.py. Totals and expected failing checks come from
+the pack's rubric and its mistake library.
 """
 
 from __future__ import annotations
@@ -27,9 +27,6 @@ from grader.rubric import Rubric, load_rubric
 from grader.session import Session
 
 KIND = "softmax"
-MISTAKES = ("naive_loss_not_averaged", "naive_wrong_column", "reg_missing_in_gradient",
-            "no_max_shift", "predict_returns_scores", "batch_size_ignored", "update_sign")
-"""A handful of the library's mistakes, over both course files and every probe."""
 
 
 @pytest.fixture(scope="module")
@@ -78,14 +75,45 @@ def test_untouched_template_gets_zero(session: Session, rubric: Rubric, tmp_path
                for c in result.checks if c.id in module_checks(rubric))
 
 
-@pytest.mark.parametrize("mistake_id", MISTAKES)
-def test_mistake_fails_exactly_its_checks(session: Session, rubric: Rubric, tmp_path: Path,
-                                          mistake_id: str) -> None:
-    mistake = next(m for m in M.MISTAKES if m.id == mistake_id)
-    files = M.apply_mistake(reference_sources(), mistake)
-    result = grade_submission(_submission(tmp_path / mistake_id, files), session)
-    assert result.status == "graded", result.error
-    assert not_passing(result) == set(mistake.checks) & {c.id for c in rubric.checks}
+def _rubric_with(tmp_path: Path, rubric: Rubric, check: str, options: str) -> Rubric:
+    """A copy of the pack's rubric, reference made absolute, ``options`` added to ``check``."""
+    text = rubric.path.read_text(encoding="utf-8")
+    relative = rubric.reference.relative_to(rubric.path.parent).as_posix()
+    assert f'reference = "{relative}"' in text and f"[checks.{check}]" in text
+    text = text.replace(f'reference = "{relative}"', f'reference = "{rubric.reference}"')
+    head, _, tail = text.partition(f"[checks.{check}]\n")
+    table, _, rest = tail.partition("\n[")
+    kept = [line for line in table.splitlines()
+            if line.split("=")[0].strip() not in {o.split("=")[0].strip()
+                                                   for o in options.splitlines()}]
+    text = f"{head}[checks.{check}]\n" + "\n".join([*kept, options]) + "\n\n[" + rest
+    (tmp_path / "rubric.toml").write_text(text, encoding="utf-8")
+    return load_rubric(tmp_path / "rubric.toml")
+
+
+def test_each_loss_probe_answers_its_own_checks_cases(rubric: Rubric, tmp_path: Path) -> None:
+    """The vectorized loss asked for reg = 0 only: its own check cannot see a missing
+    regularization, consistency still does (the vectorized probe answers the naive's cases)."""
+    from grader.assignments.softmax import cases as C
+    from grader.assignments.softmax.wiring import load_reference, own_specs
+    from grader.plan import build_plan
+
+    own = _rubric_with(tmp_path, rubric, "loss_vectorized", "hidden_cases = 3\nregs = [0.0]")
+    assert own.check("loss_vectorized").options["regs"] == [0.0]
+    plan = build_plan(own, load_reference(own), ("loss_naive", "loss_vectorized", "consistency"))
+    args = {p.kind: p.args for p in plan.probes}
+    naive = own_specs(own, "loss_naive")
+    assert C.specs_of(args["softmax_naive"]) == naive
+    assert C.specs_of(args["softmax_vectorized"]) == C.with_common(
+        own_specs(own, "loss_vectorized"), naive)
+    mistake = next(m for m in M.MISTAKES if m.id == "reg_missing_in_loss")
+    with Session(own) as session:
+        correct = grade_submission(_submission(tmp_path / "ok", reference_sources()), session)
+        wrong = grade_submission(_submission(tmp_path / "reg", M.apply_mistake(
+            reference_sources(), mistake)), session)
+    assert not_passing(correct) == set()
+    assert not_passing(wrong) == set(mistake.checks) - {"loss_vectorized"}
+    assert wrong.check("consistency").mistake == mistake.id
 
 
 def test_missing_second_file_is_an_import_error(session: Session, tmp_path: Path) -> None:
@@ -118,6 +146,8 @@ def test_demo_grades_every_example(demo: dict[str, dict[str, Any]], rubric: Rubr
     assert demo["erin_template"]["score"] == 0
     summed = next(m for m in M.MISTAKES if m.id == "loss_not_averaged")
     assert _failing(demo["bob_loss_sum"]) == set(summed.checks)
+    assert {c["mistake"] for c in demo["bob_loss_sum"]["checks"]
+            if c["id"] in summed.checks} == {summed.id}
 
 
 def test_notebook_example_gets_every_check(demo: dict[str, dict[str, Any]],

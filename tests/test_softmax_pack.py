@@ -92,10 +92,44 @@ def test_hidden_cases_are_deterministic_varied_and_private() -> None:
     assert not np.array_equal(other[0].X[:2, :2], first[0].X[:2, :2])
 
 
+def test_a_loss_case_is_named_by_its_number_and_reg_alone() -> None:
+    """Whatever a check's hidden_cases and regs, case (j, reg) is the same case."""
+    from grader.assignments.softmax import cases
+
+    seed = RUBRIC["assignment"]["seed"]
+    few = cases.loss_cases(seed, 1, [0.05])
+    more = cases.loss_cases(seed, 3, [0.0, 0.05])
+    assert [(c.index, c.reg) for c in more] == cases.loss_specs(3, [0.0, 0.05])
+    same = more[3]
+    assert (same.index, same.reg) == (few[0].index, few[0].reg)
+    assert all(np.array_equal(getattr(same, k), getattr(few[0], k)) for k in ("W", "X", "y"))
+    # a case of another reg, or another number, is another draw
+    assert not np.array_equal(more[0].X[:1, :1], few[0].X[:1, :1])
+    assert not np.array_equal(more[4].X[:1, :1], few[0].X[:1, :1])
+    assert cases.with_common([(0, 0.0)], [(1, 0.0), (0, 0.0)]) == [(0, 0.0), (1, 0.0)]
+
+
+def _own_loss_options(**vectorized: Any) -> dict[str, Any]:
+    checks = dict(RUBRIC["checks"])
+    checks["loss_vectorized"] = {**checks["loss_vectorized"], **vectorized}
+    return {**RUBRIC, "checks": checks}
+
+
+def test_each_loss_check_judges_its_own_cases(runner: Runner) -> None:
+    """Without reg > 0 among the vectorized loss's cases its regularization goes unseen
+    there, but not by consistency: the vectorized loss answers the naive's cases too."""
+    rubric = _own_loss_options(hidden_cases=3, regs=[0.0])
+    own = Runner(rubric, load_reference(), runner.data, RUBRIC["data"]["digits"])
+    assert failing(own.run(load_reference())) == set()
+    mistake = next(m for m in M.MISTAKES if m.id == "reg_missing_in_loss")
+    verdicts = own.run(load_sources(M.apply_mistake(reference_sources(), mistake)))
+    assert failing(verdicts) == set(mistake.checks) - {"loss_vectorized"}
+
+
 def test_mistakes_are_many_and_distinct() -> None:
     ids = [m.id for m in M.MISTAKES]
     assert len(ids) == len(set(ids)) >= 12
-    assert set(M.FILE_OF.values()) == {LOSS_FILE, CLASSIFIER_FILE}
+    assert {m.file for m in M.MISTAKES + M.VARIANTS} == {LOSS_FILE, CLASSIFIER_FILE}
 
 
 def _template() -> CourseModules:

@@ -3,13 +3,19 @@
 Every case comes from a private ``RandomState`` seeded from the rubric seed
 and the check, so the same rubric asks the same questions every run and no
 draw disturbs the global numpy state a student's code may rely on. Shapes
-differ from one case to the next and N, D, C are always all different, so a
+vary from one case to the next and N, D, C are always all different, so a
 transposed or mis-indexed array cannot pass by accident.
+
+A loss case is named by its number and its reg (:data:`Spec`) and drawn
+from those alone: the naive and the vectorized probe each answer their own
+check's ``hidden_cases`` and ``regs``, and a case both are asked is the same
+case, so the consistency check compares their answers on it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any, Mapping, Sequence
 
 import numpy as np
 import numpy.typing as npt
@@ -18,6 +24,10 @@ FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 
 _SALT = {"loss": 1, "stability": 2, "predict": 3, "train": 4}
+
+
+Spec = tuple[int, float]
+"""A loss case's name: its number (0 .. hidden_cases - 1) and its reg."""
 
 
 @dataclass(frozen=True)
@@ -32,6 +42,8 @@ class LossCase:
     """Labels (N,), every class present when N >= C."""
     reg: float
     """Regularization strength."""
+    index: int = 0
+    """The case's number: it fixes the coordinates of the numerical gradient."""
 
 
 @dataclass(frozen=True)
@@ -71,18 +83,51 @@ def _shape(rng: np.random.RandomState) -> tuple[int, int, int]:
     return N, D, C
 
 
-def _case(rng: np.random.RandomState, reg: float, scale: float = 0.1) -> LossCase:
+def _case(rng: np.random.RandomState, reg: float, scale: float = 0.1,
+          index: int = 0) -> LossCase:
     N, D, C = _shape(rng)
     W = scale * rng.randn(D, C)
     X = rng.randn(N, D)
     y = np.concatenate([np.arange(C), rng.randint(0, C, N - C)]).astype(np.int64)
-    return LossCase(W, X, rng.permutation(y).astype(np.int64), reg)
+    return LossCase(W, X, rng.permutation(y).astype(np.int64), reg, index)
 
 
-def loss_cases(seed: int, count: int, regs: tuple[float, ...]) -> tuple[LossCase, ...]:
-    """``count`` cases per regularization strength (give a reg > 0 and reg = 0)."""
-    rng = _rng(seed, "loss")
-    return tuple(_case(rng, float(reg)) for reg in regs for _ in range(count))
+def loss_specs(count: int, regs: Sequence[float]) -> list[Spec]:
+    """A loss check's cases: ``count`` per regularization strength (give a reg > 0 and 0)."""
+    return [(j, float(reg) + 0.0) for reg in regs for j in range(count)]  # + 0.0: no -0.0
+
+
+def with_common(own: Sequence[Spec], other: Sequence[Spec]) -> list[Spec]:
+    """``own`` cases, then those of ``other`` not among them (answered for a comparison)."""
+    return [*own, *(s for s in other if s not in own)]
+
+
+def loss_case(seed: int, spec: Spec) -> LossCase:
+    """The case ``spec``, drawn from the seed, its number and the bits of its reg."""
+    index, reg = spec
+    words = np.array([reg], dtype=np.float64).view(np.uint32)
+    rng = np.random.RandomState([seed, _SALT["loss"], index, *map(int, words)])
+    return _case(rng, reg, index=index)
+
+
+def cases_of(seed: int, specs: Sequence[Sequence[Any]]) -> tuple[LossCase, ...]:
+    return tuple(loss_case(seed, (int(j), float(reg))) for j, reg in specs)
+
+
+def loss_cases(seed: int, count: int, regs: Sequence[float]) -> tuple[LossCase, ...]:
+    """``count`` cases per regularization strength (:func:`loss_specs`)."""
+    return cases_of(seed, loss_specs(count, regs))
+
+
+def specs_of(args: Mapping[str, Any]) -> list[Spec]:
+    """The cases a loss probe's arguments ask for, in order."""
+    return [(int(j), float(reg)) for j, reg in args["cases"]]
+
+
+def cases_for(args: Mapping[str, Any]) -> tuple[LossCase, ...]:
+    """The cases of a loss probe's arguments ``{"seed", "cases": [[j, reg], ...]}`` (the
+    child, the judges and the mutants all read them through this)."""
+    return cases_of(int(args["seed"]), specs_of(args))
 
 
 def stability_case(seed: int, shift: float) -> tuple[LossCase, LossCase]:
@@ -97,7 +142,7 @@ def stability_case(seed: int, shift: float) -> tuple[LossCase, LossCase]:
     case = _case(rng, 0.0)
     X = np.hstack([case.X, np.ones((case.X.shape[0], 1))])
     W = np.vstack([case.W, np.full((1, case.W.shape[1]), shift)])
-    return case, LossCase(W, X, case.y, 0.0)
+    return case, LossCase(W, X, case.y, 0.0, 1)
 
 
 def predict_cases(seed: int, count: int) -> tuple[PredictCase, ...]:

@@ -68,6 +68,7 @@ HOOKS = {
     "load_reference": f"{_WIRING}:load_reference",
     "stand_in_source": f"{_WIRING}:stand_in_source",
     "plan_cases": f"{_WIRING}:plan_cases",
+    "diagnose": "grader.assignments.softmax.diagnosis:diagnose",
     # the student build: the reference's answers recorded at release time (see .replay)
     "record": f"{_REPLAY}:record",
     "load_recorded": f"{_REPLAY}:load_recorded",

@@ -17,7 +17,7 @@ import numpy as np
 from . import cases as C
 from . import judges_train as JT
 from .judges import Verdict, judge_consistency, judge_grad, judge_loss, judge_predict
-from .judges import judge_stability
+from .judges import judge_stability, select
 from .modules import CourseModules
 from .probes import Output, probe_accuracy, probe_best, probe_loss, probe_predict, probe_train
 
@@ -44,6 +44,11 @@ def _options(rubric: Mapping[str, Any], check: str) -> Mapping[str, Any]:
     return table
 
 
+def _specs(rubric: Mapping[str, Any], check: str) -> list[C.Spec]:
+    options = _options(rubric, check)
+    return C.loss_specs(int(options["hidden_cases"]), [float(r) for r in options["regs"]])
+
+
 class Runner:
     """Every check of the rubric that needs no notebook, for one student variant."""
 
@@ -52,9 +57,11 @@ class Runner:
         self.rubric, self.ref, self.data = rubric, reference, data
         self.settings, self.reg_scale = data_settings, reg_scale
         self.seed = int(rubric["assignment"]["seed"])
-        loss = _options(rubric, "loss_naive")
-        self.loss_cases = C.loss_cases(self.seed, int(loss["hidden_cases"]),
-                                       tuple(float(r) for r in loss["regs"]))
+        # each loss probe answers its own check's cases; the vectorized one also the naive
+        # cases it lacks, so that consistency compares the two on the same cases
+        self.naive_specs = _specs(rubric, "loss_naive")
+        self.vectorized_specs = C.with_common(_specs(rubric, "loss_vectorized"),
+                                              self.naive_specs)
         self.stable = C.stability_case(self.seed, float(_options(rubric, "stability")["shift"]))
         train = _options(rubric, "train")
         self.train_case = C.train_case(self.seed, float(train["learning_rate"]),
@@ -66,8 +73,8 @@ class Runner:
     def _outputs(self, mods: CourseModules) -> dict[str, Output]:
         naive, vec = mods.softmax.softmax_loss_naive, mods.softmax.softmax_loss_vectorized
         return {
-            "naive": probe_loss(naive, self.loss_cases),
-            "vectorized": probe_loss(vec, self.loss_cases),
+            "naive": probe_loss(naive, C.cases_of(self.seed, self.naive_specs)),
+            "vectorized": probe_loss(vec, C.cases_of(self.seed, self.vectorized_specs)),
             "stable_naive": probe_loss(naive, self.stable),
             "stable_vectorized": probe_loss(vec, self.stable),
             "predict": probe_predict(mods.linear_classifier.Softmax, self.predict_cases),
@@ -81,17 +88,23 @@ class Runner:
 
         ref_loss = self.ref.softmax.softmax_loss_vectorized
         stand_in = _stand_in(student.linear_classifier.LinearClassifier)
+        naive_cases = C.cases_of(self.seed, self.naive_specs)
+        own = _specs(self.rubric, "loss_vectorized")
+        vectorized = select(out["vectorized"], self.vectorized_specs, own)
+        ref_vectorized = select(ref["vectorized"], self.vectorized_specs, own)
+        vectorized_cases = C.cases_of(self.seed, own)
         verdicts = {
-            "loss_naive": judge_loss(out["naive"], ref["naive"], self.loss_cases,
+            "loss_naive": judge_loss(out["naive"], ref["naive"], naive_cases,
                                      tol("loss_naive"), self.reg_scale),
-            "grad_naive": judge_grad(out["naive"], ref["naive"], self.loss_cases,
+            "grad_naive": judge_grad(out["naive"], ref["naive"], naive_cases,
                                      tol("grad_naive"), self.reg_scale),
-            "loss_vectorized": judge_loss(out["vectorized"], ref["vectorized"], self.loss_cases,
+            "loss_vectorized": judge_loss(vectorized, ref_vectorized, vectorized_cases,
                                           tol("loss_vectorized"), self.reg_scale),
-            "grad_vectorized": judge_grad(out["vectorized"], ref["vectorized"], self.loss_cases,
+            "grad_vectorized": judge_grad(vectorized, ref_vectorized, vectorized_cases,
                                           tol("grad_vectorized"), self.reg_scale),
-            "consistency": judge_consistency(out["naive"], out["vectorized"], self.loss_cases,
-                                             tol("consistency")),
+            "consistency": judge_consistency(
+                out["naive"], select(out["vectorized"], self.vectorized_specs, self.naive_specs),
+                naive_cases, tol("consistency")),
             "stability": judge_stability(out["stable_naive"], out["stable_vectorized"],
                                          tol("stability")),
             "train": JT.judge_train(probe_train(stand_in, ref_loss, self.train_case),

@@ -15,7 +15,7 @@ from typing import Any, Literal, Sequence
 
 import numpy as np
 
-from .cases import LossCase
+from .cases import LossCase, Spec
 from .probes import coords_of
 
 Output = dict[str, Any]
@@ -32,6 +32,20 @@ class Verdict:
     """What was wrong, for the student; empty when it passed."""
     metrics: dict[str, float] = field(default_factory=dict)
     """The measured numbers (largest error, accuracy, ...)."""
+
+
+def select(out: Output, order: Sequence[Spec], wanted: Sequence[Spec]) -> Output:
+    """The answers to the cases ``wanted`` of a loss probe that answered ``order``,
+    numbered 0, 1, ... in ``wanted``'s order (an error stays as it is)."""
+    if "error" in out:
+        return out
+    found: Output = {}
+    for i, spec in enumerate(wanted):
+        k = list(order).index(spec)
+        for name in ("loss", "dW", "numeric"):
+            if f"{name}_{k}" in out:
+                found[f"{name}_{i}"] = out[f"{name}_{k}"]
+    return found
 
 
 def _raised(out: Output) -> Verdict | None:
@@ -93,7 +107,7 @@ def _grad_hint(student: Output, reference: Output, k: int, case: LossCase,
     N = case.X.shape[0]
     reg_grad = 2 * reg_scale * case.reg * case.W
     data = want - reg_grad
-    coords = coords_of(case, k)
+    coords = coords_of(case)
     own = np.array([dW[i, j] for i, j in coords])
     one_hot = np.eye(want.shape[1])[case.y]
     candidates = [

@@ -58,9 +58,9 @@ def _numeric(fn: LossFn, case: LossCase, coords: Sequence[tuple[int, int]],
     return out
 
 
-def coords_of(case: LossCase, index: int) -> list[tuple[int, int]]:
-    """Fixed coordinates of W (from the case number) for the numerical gradient."""
-    rng = np.random.RandomState(index)
+def coords_of(case: LossCase) -> list[tuple[int, int]]:
+    """Fixed coordinates of W (from the case's number) for the numerical gradient."""
+    rng = np.random.RandomState(case.index)
     D, C = case.W.shape
     return [(int(rng.randint(D)), int(rng.randint(C))) for _ in range(NUMERIC_COORDS)]
 
@@ -76,7 +76,7 @@ def probe_loss(fn: LossFn, cases: Sequence[LossCase]) -> Output:
             loss, dW = fn(*_copy(case), case.reg)
             out[f"loss_{k}"] = float(loss)
             out[f"dW_{k}"] = np.asarray(dW, dtype=np.float64)
-            out[f"numeric_{k}"] = np.array(_numeric(fn, case, coords_of(case, k)))
+            out[f"numeric_{k}"] = np.array(_numeric(fn, case, coords_of(case)))
     except Exception as exc:  # student code: any failure is an answer
         return _error(exc)
     return out
@@ -120,13 +120,13 @@ class _Recorder:
 
 
 def _run(classifier: Callable[[], Any], loss: LossFn, case: TrainCase,
-         W: Any, prefix: str) -> Output:
+         W: Any, prefix: str, reseed: Callable[[int], None]) -> Output:
     model = classifier()
     if W is not None:
         model.W = np.array(W, copy=True)
     recorder = _Recorder(model, loss, case.X)
     model.loss = recorder  # an instance attribute: the student's own loss is bypassed
-    np.random.seed(case.seed)
+    reseed(case.seed)
     history = model.train(np.array(case.X, copy=True), np.array(case.y, copy=True),
                           learning_rate=case.learning_rate, reg=case.reg,
                           num_iters=case.num_iters, batch_size=case.batch_size)
@@ -144,12 +144,17 @@ def _run(classifier: Callable[[], Any], loss: LossFn, case: TrainCase,
 
 
 @quiet
-def probe_train(classifier: Callable[[], Any], loss: LossFn, case: TrainCase) -> Output:
+def probe_train(classifier: Callable[[], Any], loss: LossFn, case: TrainCase,
+                reseed: Callable[[int], None] = np.random.seed) -> Output:
     """Two runs of the student's ``train`` with ``loss`` standing in: from ``W = None``
-    (prefix ``fresh_``) and from the case's ``W0`` (prefix ``preset_``)."""
+    (prefix ``fresh_``) and from the case's ``W0`` (prefix ``preset_``).
+
+    ``reseed(case.seed)`` runs before each: numpy's global seed in the child; the
+    parent, running the grader's own variants beside other grading threads, gives
+    them a private generator instead."""
     try:
-        out = _run(classifier, loss, case, None, "fresh_")
-        out.update(_run(classifier, loss, case, case.W0, "preset_"))
+        out = _run(classifier, loss, case, None, "fresh_", reseed)
+        out.update(_run(classifier, loss, case, case.W0, "preset_", reseed))
     except Exception as exc:
         return _error(exc)
     return out

@@ -44,19 +44,15 @@ def _function(name: str) -> Any:
     return call
 
 
-def _loss_cases(args: Args) -> tuple[C.LossCase, ...]:
-    return C.loss_cases(int(args["seed"]), int(args["count"]), tuple(map(float, args["regs"])))
-
-
 def run_naive(ctx: Context, args: Args) -> ProbeOutput:
     out = ProbeOutput()
-    _encode(out, "out", P.probe_loss(_function("softmax_loss_naive"), _loss_cases(args)))
+    _encode(out, "out", P.probe_loss(_function("softmax_loss_naive"), C.cases_for(args)))
     return out
 
 
 def run_vectorized(ctx: Context, args: Args) -> ProbeOutput:
     out = ProbeOutput()
-    _encode(out, "out", P.probe_loss(_function("softmax_loss_vectorized"), _loss_cases(args)))
+    _encode(out, "out", P.probe_loss(_function("softmax_loss_vectorized"), C.cases_for(args)))
     return out
 
 

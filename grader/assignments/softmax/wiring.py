@@ -71,20 +71,25 @@ def _opts(rubric: Rubric, check: str) -> Mapping[str, Any]:
     return rubric.check(check).options if rubric.has(check) else {}
 
 
-def _loss_args(rubric: Rubric) -> Args:
-    # naive and vectorized answer the same cases (the consistency check compares them)
-    opts = _opts(rubric, "loss_naive") or _opts(rubric, "loss_vectorized")
-    return {"seed": rubric.seed, "count": int(opts.get("hidden_cases", 2)),
-            "regs": [float(r) for r in opts.get("regs", [0.05, 0.0])]}
+def own_specs(rubric: Rubric, check: str) -> list[C.Spec]:
+    """The cases of loss check ``check``: its own ``hidden_cases`` per reg of its ``regs``."""
+    opts = _opts(rubric, check)
+    return C.loss_specs(int(opts.get("hidden_cases", 2)),
+                        [float(r) for r in opts.get("regs", [0.05, 0.0])])
 
 
 def naive_args(rubric: Rubric, served: list[str], cases: Any, acc: Mapping[str, Any]) -> Args:
-    return _loss_args(rubric)
+    return {"seed": rubric.seed, "cases": own_specs(rubric, "loss_naive")}
 
 
 def vectorized_args(rubric: Rubric, served: list[str], cases: Any,
                     acc: Mapping[str, Any]) -> Args:
-    return _loss_args(rubric)
+    """Its own cases, and for the consistency check (served by this probe) every naive
+    case it is not asked anyway: the two probes then share the naive probe's cases."""
+    specs = own_specs(rubric, "loss_vectorized")
+    if "consistency" in served:
+        specs = C.with_common(specs, own_specs(rubric, "loss_naive"))
+    return {"seed": rubric.seed, "cases": specs}
 
 
 def stability_args(rubric: Rubric, served: list[str], cases: Any,
@@ -124,21 +129,24 @@ _cache: dict[tuple[Any, ...], dict[str, Any]] = {}
 _lock = threading.Lock()
 
 
-def _reference_output(ev: Evidence, name: str) -> dict[str, Any]:
-    """The reference's answers to the questions of probe ``name`` (once per process)."""
+def _args_of(ev: Evidence, probe: str) -> Mapping[str, Any] | None:
+    """The arguments the plan gave probe ``probe`` (None: not planned)."""
+    return next((p.args for p in ev.plan.probes if p.kind == probe), None)
+
+
+def _reference_output(ev: Evidence, probe: str) -> dict[str, Any]:
+    """The reference's answers to the questions of ``probe`` (once per process and plan)."""
     rubric, ref = ev.rubric, ev.reference
-    key = (str(rubric.path), rubric.seed, rubric.reg_scale, name, id(ref))
+    args = _args_of(ev, probe) or {}
+    key = (str(rubric.path), rubric.seed, rubric.reg_scale, probe, repr(args), id(ref))
     with _lock:
         if key not in _cache:
-            if name == "loss":
-                args = _loss_args(rubric)
-                cases = C.loss_cases(args["seed"], args["count"], tuple(args["regs"]))
-                _cache[key] = {
-                    "naive": P.probe_loss(ref.softmax.softmax_loss_naive, cases),
-                    "vectorized": P.probe_loss(ref.softmax.softmax_loss_vectorized, cases)}
-            else:
-                cases_p = C.predict_cases(rubric.seed, int(_opts(rubric, "predict")["hidden_cases"]))
+            if probe == "softmax_predict":
+                cases_p = C.predict_cases(rubric.seed, int(args["count"]))
                 _cache[key] = P.probe_predict(ref.linear_classifier.Softmax, cases_p)
+            else:
+                fn = getattr(ref.softmax, f"softmax_loss_{probe.removeprefix('softmax_')}")
+                _cache[key] = P.probe_loss(fn, C.cases_for(args))
         return _cache[key]
 
 
@@ -153,24 +161,30 @@ def _tol(spec: CheckSpec) -> float:
     return float(spec.options["tolerance"])
 
 
-def _loss_cases(rubric: Rubric) -> tuple[C.LossCase, ...]:
-    args = _loss_args(rubric)
-    return C.loss_cases(args["seed"], args["count"], tuple(args["regs"]))
+def _own(data: ProbeData, ev: Evidence, group: str, check: str
+         ) -> tuple[J.Output, J.Output, tuple[C.LossCase, ...]]:
+    """The student's and the reference's answers to loss check ``check``'s own cases, out of
+    all the cases its probe answered, and those cases."""
+    probe = f"softmax_{group}"
+    order = C.specs_of(_args_of(ev, probe) or {"cases": []})
+    wanted = own_specs(ev.rubric, check)
+    return (J.select(output_of(data), order, wanted),
+            J.select(_reference_output(ev, probe), order, wanted),
+            C.cases_of(ev.rubric.seed, wanted))
 
 
 # --- judges ---------------------------------------------------------------------------------
 
 
 def _judge_loss(spec: CheckSpec, data: ProbeData, ev: Evidence, group: str) -> Verdict:
-    reference = _reference_output(ev, "loss")[group]
-    return _verdict(J.judge_loss(output_of(data), reference, _loss_cases(ev.rubric), _tol(spec),
-                                 ev.rubric.reg_scale))
+    student, reference, cases = _own(data, ev, group, f"loss_{group}")
+    return _verdict(J.judge_loss(student, reference, cases, _tol(spec), ev.rubric.reg_scale))
 
 
 def _judge_grad(spec: CheckSpec, data: ProbeData, ev: Evidence, group: str) -> Verdict:
-    reference = _reference_output(ev, "loss")[group]
-    return _verdict(J.judge_grad(output_of(data), reference, _loss_cases(ev.rubric), _tol(spec),
-                                 ev.rubric.reg_scale))
+    # the gradient checks have no cases of their own: they read their loss check's
+    student, reference, cases = _own(data, ev, group, f"loss_{group}")
+    return _verdict(J.judge_grad(student, reference, cases, _tol(spec), ev.rubric.reg_scale))
 
 
 def judge_loss_naive(spec: CheckSpec, data: ProbeData, ev: Evidence) -> Verdict:
@@ -190,11 +204,15 @@ def judge_grad_vectorized(spec: CheckSpec, data: ProbeData, ev: Evidence) -> Ver
 
 
 def judge_consistency(spec: CheckSpec, data: ProbeData, ev: Evidence) -> Verdict:
+    """Naive and vectorized on the naive probe's cases (the vectorized probe answers them too)."""
     naive = ev.probes.get("softmax_naive")
-    if naive is None or naive.outcome.state != "done":
+    naive_args, vectorized_args = _args_of(ev, "softmax_naive"), _args_of(ev, "softmax_vectorized")
+    if naive is None or naive.outcome.state != "done" or not naive_args or not vectorized_args:
         return errored("The naive loss did not run, so there is nothing to compare.", None)
-    return _verdict(J.judge_consistency(output_of(naive), output_of(data),
-                                        _loss_cases(ev.rubric), _tol(spec)))
+    common = C.specs_of(naive_args)
+    vectorized = J.select(output_of(data), C.specs_of(vectorized_args), common)
+    return _verdict(J.judge_consistency(output_of(naive), vectorized,
+                                        C.cases_of(ev.rubric.seed, common), _tol(spec)))
 
 
 def judge_stability(spec: CheckSpec, data: ProbeData, ev: Evidence) -> Verdict:
@@ -204,7 +222,8 @@ def judge_stability(spec: CheckSpec, data: ProbeData, ev: Evidence) -> Verdict:
 
 def judge_predict(spec: CheckSpec, data: ProbeData, ev: Evidence) -> Verdict:
     count = int(spec.options["hidden_cases"])
-    return _verdict(J.judge_predict(output_of(data), _reference_output(ev, "predict"), count))
+    return _verdict(J.judge_predict(output_of(data), _reference_output(ev, "softmax_predict"),
+                                    count))
 
 
 def judge_train(spec: CheckSpec, data: ProbeData, ev: Evidence) -> Verdict:
