@@ -179,10 +179,11 @@ def _softmax_hidden_inputs(rubric: Rubric, args: dict[str, Mapping[str, Any]]) -
     """The Softmax inputs are drawn in the child from the seed the plan hands it."""
     C = softmax_cases
     assert {a["seed"] for a in args.values()} == {rubric.seed}
-    loss, stab, pred, train = (args[f"softmax_{k}"] for k in
-                               ("naive", "stability", "predict", "train"))
+    naive, vectorized, stab, pred, train = (args[f"softmax_{k}"] for k in
+                                            ("naive", "vectorized", "stability", "predict",
+                                             "train"))
     drawn: list[C.LossCase | C.PredictCase] = [
-        *C.loss_cases(rubric.seed, int(loss["count"]), tuple(loss["regs"])),
+        *C.cases_for(naive), *C.cases_for(vectorized),
         *C.stability_case(rubric.seed, float(stab["shift"])),
         *C.predict_cases(rubric.seed, int(pred["count"]))]
     case = C.train_case(rubric.seed, *(train[k] for k in

@@ -23,7 +23,6 @@ from ...mistakes import Mistake
 from ...rubric import Rubric
 from . import cases as C
 from . import probes as P
-from .mistakes import MISTAKES, apply_mistake
 from .modules import CourseModules, load_sources
 
 logger = logging.getLogger(__name__)
@@ -63,6 +62,10 @@ def _load(rubric: Rubric) -> Mutants | None:
                    for name in rubric.modules or (rubric.reference.name,)}
     except (OSError, ValueError):
         return None  # a build without the reference: no diagnosis
+    try:
+        from .mistakes import MISTAKES, apply_mistake
+    except ModuleNotFoundError:
+        return None  # the student build ships no mistake library
     modules = {}
     for mistake in MISTAKES:
         try:
