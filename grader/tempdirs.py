@@ -38,7 +38,11 @@ def remove_stale_temp_dirs(parent: Path | None = None) -> list[Path]:
         match = _OWNED.match(entry.name)
         if match is None or not entry.is_dir(follow_symlinks=False):
             continue
-        if entry.stat(follow_symlinks=False).st_uid != os.getuid() or _alive(int(match[1])):
+        try:
+            owner = entry.stat(follow_symlinks=False).st_uid
+        except OSError:  # another grader on this machine removed it at the same moment
+            continue
+        if owner != os.getuid() or _alive(int(match[1])):
             continue
         logger.info("removing %s, left by a run that was killed", entry.path)
         shutil.rmtree(entry.path, ignore_errors=True)

@@ -128,3 +128,24 @@ def test_only_folders_of_dead_runs_are_removed(tmp_path: Path) -> None:
         (folder / "data").mkdir(parents=True)
     assert remove_stale_temp_dirs(tmp_path) == [dead]
     assert not dead.exists() and alive.is_dir() and other.is_dir()
+
+
+def test_a_folder_another_grader_removes_meanwhile_is_skipped(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two graders on one machine clean the same temporary folder: one's listing may
+    name a folder the other has just removed."""
+    from grader import tempdirs
+
+    ended = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                           check=True, capture_output=True, text=True)
+    gone = tmp_path / f"{PREFIX}{ended.stdout.strip()}-gone"
+    gone.mkdir()
+    listed = os.scandir
+
+    def list_then_remove(path: Path) -> list[os.DirEntry[str]]:
+        entries = list(listed(path))
+        os.rmdir(gone)  # the other grader, between the listing and the stat
+        return entries
+
+    monkeypatch.setattr(tempdirs.os, "scandir", list_then_remove)
+    assert remove_stale_temp_dirs(tmp_path) == []
