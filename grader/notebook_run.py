@@ -23,6 +23,7 @@ from . import hostile
 from .errors import UnsafeOutput
 from .limits import Limits
 from .checkdef import child_files
+from .privileges import RunAs
 from .resources import DEFAULT_ASSIGNMENT, student_template
 from .syntax import parse
 from .sandbox import Child, ChildConfig, ProbeRequest
@@ -207,7 +208,7 @@ def _folder(path: Path) -> None:
 
 def run_notebook(notebook: Path, module: Path | None, workdir: Path, *, settings: NotebookSettings,
                  data_spec: str | None, eval_inputs: Path | None, isolation: Any,
-                 read_only: tuple[Path, ...]) -> NotebookRun:
+                 read_only: tuple[Path, ...], run_as: RunAs = RunAs()) -> NotebookRun:
     """Check, prepare and run the notebook in its own sandboxed child."""
     import nbformat
 
@@ -229,6 +230,7 @@ def run_notebook(notebook: Path, module: Path | None, workdir: Path, *, settings
     child = Child(ChildConfig(workdir=run_dir, module=copy, root=nb_root, class_name="",
                               reference=None, reg_scale=1.0, limits=limits,
                               read_only=extra_ro, writable=(nb_root,), isolation=isolation,
+                              run_as=run_as,
                               entry="kernel",
                               # the kernel's extraction reads the default pack's parameter names
                               shared=child_files((DEFAULT_ASSIGNMENT,))),
