@@ -25,6 +25,7 @@ import pytest
 from grader import api
 from grader.batch import grade_batch
 from grader.pipeline import grade_submission
+from grader.privileges import RunAs
 from grader.results import CheckResult, SubmissionResult
 from grader.rubric import Rubric, load_rubric
 from grader.sandbox import Child, Isolation, ProbeOutcome, _bwrap_has
@@ -413,7 +414,9 @@ def test_forked_child_does_not_survive_grading(rubric: Rubric, isolation: Isolat
     monkeypatch.setattr("grader.sandbox._STARTUP_SECONDS", GRACE)
     kill_leftovers(FORK_MARKER)  # from an earlier, interrupted run
     try:
-        with Session(rubric, isolation=isolation) as session:
+        # as root here, with a Python only root may read: without bubblewrap only the
+        # opt-out grades (tests/test_privileges.py checks the refusal and the drop)
+        with Session(rubric, isolation=isolation, run_as=RunAs(allow_root=True)) as session:
             graded = grade_once(HOSTILE / "forks_child_that_survives", session)
         deadline = time.monotonic() + 3.0
         while pids_matching(FORK_MARKER) and time.monotonic() < deadline:
