@@ -132,7 +132,8 @@ def _folders_above(paths: list[Path], made_here: Callable[[Path], bool]) -> list
     otherwise create for root alone (0700), top first: those ``made_here`` (not the
     root, not inside a folder already mounted)."""
     folders = {parent for path in paths for parent in path.parents if parent != Path("/")}
-    return [arg for f in sorted(folders) if made_here(f) for arg in ("--perms", "0755", "--dir", str(f))]
+    return [arg for f in sorted(folders) if made_here(f)
+            for arg in ("--perms", "0755", "--dir", str(f))]
 
 
 @functools.lru_cache(maxsize=None)

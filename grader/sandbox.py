@@ -131,11 +131,12 @@ def bwrap_available() -> bool:
     return bwrap.available()
 
 
-def check_privileges(isolation: Isolation, run_as: RunAs) -> None:
-    """Refuse (:class:`~grader.errors.PrivilegeError`) to grade as root where student code
-    cannot run as ``run_as`` (no bubblewrap, and a Python that user cannot read),
-    unless ``run_as.allow_root``."""
-    _drop(isolation, run_as)
+def check_privileges(isolation: Isolation, run_as: RunAs) -> RunAs | None:
+    """Who the child runs as: ``run_as`` where the grader is root, None for the grader's
+    own user. Refuse (:class:`~grader.errors.PrivilegeError`) to grade as root where
+    student code cannot run as ``run_as`` (no bubblewrap, and a Python that user cannot
+    read), unless ``run_as.allow_root``."""
+    return _drop(isolation, run_as)
 
 
 def _drop(isolation: Isolation, run_as: RunAs) -> RunAs | None:
