@@ -21,6 +21,7 @@ How the child's user is made depends on who runs the grader:
 from __future__ import annotations
 
 import functools
+import logging
 import os
 import shutil
 import stat
@@ -35,6 +36,8 @@ if TYPE_CHECKING:
     from .privileges import RunAs
     from .sandbox import ChildConfig
 
+logger = logging.getLogger(__name__)
+
 _TMP_SHARE, _TMP_MAX = 8, 256 * 2**20
 """The child's ``/tmp`` (a tmpfs, so memory) takes 1/8 of its memory budget, at most 256 MB."""
 _SHM_BYTES = 2**20
@@ -44,7 +47,26 @@ _SETPRIV_CAPS = ("CAP_SETUID", "CAP_SETGID", "CAP_SETPCAP")
 
 
 def available() -> bool:
-    return shutil.which("bwrap") is not None
+    """Whether bubblewrap is installed and can make its namespaces here: in a container
+    without ``CAP_SYS_ADMIN`` and under Docker's default seccomp profile it cannot,
+    and ``--isolation auto`` then grades without it (see :mod:`grader.privileges`)."""
+    return shutil.which("bwrap") is not None and _works(os.geteuid() == 0)
+
+
+@functools.lru_cache(maxsize=None)
+def _works(as_root: bool) -> bool:
+    from .privileges import RunAs
+
+    args = ["bwrap", *_user(RunAs() if as_root else None), "--ro-bind", "/", "/", "--", "true"]
+    try:
+        done = subprocess.run(args, capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.SubprocessError) as exc:
+        logger.warning("bubblewrap cannot be run (%s): grading without it", exc)
+        return False
+    if done.returncode != 0:
+        logger.warning("bubblewrap cannot make its sandbox here (%s): grading without it",
+                       done.stderr.strip()[:300])
+    return done.returncode == 0
 
 
 def tmp_bytes(limits: Limits) -> int:

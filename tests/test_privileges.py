@@ -26,7 +26,7 @@ from typing import Any, Iterator
 import pytest
 from click.testing import CliRunner
 
-from grader import privileges
+from grader import bwrap, privileges
 from grader.checkdef import child_files
 from grader.cli import main
 from grader.errors import PrivilegeError
@@ -35,7 +35,7 @@ from grader.pipeline import grade_submission
 from grader.privileges import NOBODY, RunAs
 from grader.resources import DEFAULT_ASSIGNMENT
 from grader.rubric import load_rubric
-from grader.sandbox import Child, ChildConfig, Isolation
+from grader.sandbox import Child, ChildConfig, Isolation, check_privileges
 from grader.session import Session
 
 from .conftest import PACK, REFERENCE, ROOT
@@ -265,3 +265,25 @@ def test_without_bwrap_the_child_drops_to_nobody(readable_python: Path,
     assert_unprivileged(found)
     assert found["read_public"] == "ok", found
     assert f"OWNER {NOBODY}" in done.stdout
+
+
+def test_a_bwrap_that_cannot_sandbox_counts_as_missing(tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """In a container without CAP_SYS_ADMIN (Docker's defaults, as on Gradescope) bwrap
+    is installed but cannot make its namespaces: ``auto`` grades without it, and so,
+    as root with a Python nobody cannot read, refuses."""
+    fake = tmp_path / "bin"
+    fake.mkdir()
+    (fake / "bwrap").write_text("#!/bin/sh\necho 'bwrap: Creating new namespace failed: "
+                                "Operation not permitted' >&2\nexit 1\n", encoding="utf-8")
+    os.chmod(fake / "bwrap", 0o755)
+    monkeypatch.setenv("PATH", f"{fake}{os.pathsep}{os.environ['PATH']}")
+    bwrap._works.cache_clear()
+    try:
+        assert not bwrap.available()
+        with pytest.raises(PrivilegeError, match="Install bubblewrap"):
+            check_privileges("auto", RunAs())
+        assert check_privileges("auto", RunAs(allow_root=True)) is None  # root, as asked
+    finally:
+        bwrap._works.cache_clear()
+    assert check_privileges("bwrap", RunAs()) == RunAs()
