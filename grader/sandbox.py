@@ -17,6 +17,7 @@ A grader running as root never runs student code as root (:mod:`grader.privilege
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import os
@@ -29,7 +30,6 @@ from pathlib import Path
 from typing import Any, Literal, Mapping, Sequence
 
 from . import bwrap, privileges, seccomp
-from .bwrap import has_option as _bwrap_has  # noqa: F401  (tests ask what this bwrap knows)
 from .bwrap import tmp_bytes as tmp_bytes
 from .contract import Output
 from .errors import SandboxError, UnsafeOutput
@@ -516,8 +516,8 @@ def _seccomp_fd(child: Child) -> int | None:
     if child.drop is None or _mode(child.config) != "bwrap":
         return None
     if not seccomp.supported():
-        logger.warning("no seccomp filter for this architecture: the sandboxed child may "
-                       "make user namespaces")
+        _warn_once("no seccomp filter for this architecture: the sandboxed child may make "
+                   "user namespaces")
         return None
     program = seccomp.no_user_namespaces()
     read_fd, write_fd = os.pipe()
@@ -526,6 +526,11 @@ def _seccomp_fd(child: Child) -> int | None:
     finally:
         os.close(write_fd)
     return read_fd
+
+
+@functools.lru_cache(maxsize=None)
+def _warn_once(message: str) -> None:
+    logger.warning(message)
 
 
 def _mode(config: ChildConfig) -> Isolation:

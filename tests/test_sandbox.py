@@ -11,6 +11,7 @@ small, so that timeouts are cheap.
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -28,7 +29,8 @@ from grader.pipeline import grade_submission
 from grader.privileges import RunAs
 from grader.results import CheckResult, SubmissionResult
 from grader.rubric import Rubric, load_rubric
-from grader.sandbox import Child, Isolation, ProbeOutcome, _bwrap_has
+from grader.bwrap import has_option
+from grader.sandbox import Child, Isolation, ProbeOutcome
 from grader.session import Session
 
 from .conftest import REFERENCE, ROOT, RUBRIC_PATH
@@ -656,7 +658,7 @@ def test_files_only_root_may_read_are_out_of_reach(session: Session, tmp_path: P
                 or f"HOSTILE: could not read {path}:" in printed), printed
     assert ("HOSTILE: /etc/ssl/private holds 0 files" in printed
             or "HOSTILE: could not list /etc/ssl/private" in printed), printed
-    if _bwrap_has("--disable-userns"):
+    if has_option("--disable-userns") or os.geteuid() == 0:  # as root: a seccomp filter
         assert "HOSTILE: no user namespace: errno" in printed, printed
     assert graded.result.score == FULL_MARKS, statuses(graded.result)
 
