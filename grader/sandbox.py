@@ -143,6 +143,7 @@ def _drop(isolation: Isolation, run_as: RunAs) -> RunAs | None:
     """The user the child is started as, or None to start it as the grader's own."""
     if not privileges.dropping():
         return None
+    privileges.setpriv(run_as)  # installed, or a SandboxError says what to install
     if _resolve(isolation) == "bwrap":
         return run_as
     refusal = privileges.refusal(run_as, _PACKAGE)
