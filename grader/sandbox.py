@@ -143,15 +143,14 @@ def _drop(isolation: Isolation, run_as: RunAs) -> RunAs | None:
     """The user the child is started as, or None to start it as the grader's own."""
     if not privileges.dropping():
         return None
+    if _resolve(isolation) == "none":
+        refusal = privileges.refusal(run_as, _PACKAGE)
+        if refusal is not None and run_as.allow_root:
+            return None
+        if refusal is not None:
+            raise refusal
     privileges.setpriv(run_as)  # installed, or a SandboxError says what to install
-    if _resolve(isolation) == "bwrap":
-        return run_as
-    refusal = privileges.refusal(run_as, _PACKAGE)
-    if refusal is None:
-        return run_as
-    if run_as.allow_root:
-        return None
-    raise refusal
+    return run_as
 
 
 class Child:
