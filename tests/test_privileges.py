@@ -287,3 +287,28 @@ def test_a_bwrap_that_cannot_sandbox_counts_as_missing(tmp_path: Path,
     finally:
         bwrap._works.cache_clear()
     assert check_privileges("bwrap", RunAs()) == RunAs()
+
+
+GRADES_WITHOUT_BWRAP = """
+import json, sys
+from grader import api
+from grader.privileges import RunAs
+from grader.sandbox import check_privileges
+result = api.check(sys.argv[1], isolation="none")
+print(json.dumps({"user": check_privileges("none", RunAs()) == RunAs(),
+                  "score": result.score, "max_score": result.max_score,
+                  "failed": [c.id for c in result.checks if c.status != "pass"]}))
+"""
+
+
+def test_without_bwrap_nobody_grades_the_reference_in_full(readable_python: Path,
+                                                           open_folder: Path) -> None:
+    """Module and notebook (a Jupyter kernel run by nobody, its runtime folder in the
+    sticky work folder) with limits only."""
+    done = subprocess.run([str(readable_python), "-c", GRADES_WITHOUT_BWRAP,
+                           str(PACK / "reference")],
+                          capture_output=True, text=True, cwd=open_folder)
+    assert done.returncode == 0, done.stderr[-3000:]
+    graded = json.loads(done.stdout.splitlines()[-1])
+    assert graded["user"], graded  # the child is dropped to nobody, not run as root
+    assert graded["failed"] == [] and graded["score"] == graded["max_score"] > 0, graded
