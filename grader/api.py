@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from .pipeline import grade_submission
+from .privileges import RunAs
 from .results import SubmissionResult
 from .rubric import Rubric, load_rubric
 from .sandbox import Isolation
@@ -21,13 +22,16 @@ def _rubric(rubric: Rubric | str | Path | None) -> Rubric:
 
 def check(path: str | Path, *, checks: Sequence[str] | None = None,
           rubric: Rubric | str | Path | None = None, data: str | None = None,
-          isolation: Isolation = "auto") -> SubmissionResult:
+          isolation: Isolation = "auto",
+          allow_root_student_code: bool = False) -> SubmissionResult:
     """Run the checks students may see on one submission (a ``.py`` file or a folder).
 
     The result holds only visible checks, as a student would see it.
+    ``allow_root_student_code``: see :func:`grade`.
     """
     with Session(_rubric(rubric), data_spec=data, check_ids=tuple(checks) if checks else None,
-                 isolation=isolation, visible_only=True) as session:
+                 isolation=isolation, visible_only=True,
+                 run_as=RunAs(allow_root=allow_root_student_code)) as session:
         return grade_submission(Path(path), session).for_students()
 
 
@@ -36,7 +40,8 @@ def grade(submissions: str | Path | Sequence[str | Path], out: str | Path, *,
           jobs: int | None = None, isolation: Isolation = "auto",
           progress: Callable[[SubmissionResult], None] | None = None,
           checks: Sequence[str] | None = None, force: bool = False,
-          scheduler: str | None = None, metrics: bool = True) -> list[SubmissionResult]:
+          scheduler: str | None = None, metrics: bool = True,
+          allow_root_student_code: bool = False) -> list[SubmissionResult]:
     """Grade every submission (a folder of them, or a list of entries) into ``out``.
 
     Writes ``out/<id>/result.json`` as each finishes, then ``out/results.json``,
@@ -49,11 +54,16 @@ def grade(submissions: str | Path | Sequence[str | Path], out: str | Path, *,
     may use); with ``scheduler`` (``tcp://HOST:PORT`` or ``local:N``) they are
     graded on a dask cluster instead. Without ``metrics`` the returned results
     leave their metrics out (each ``result.json`` has them).
+
+    A grader running as root runs student code as ``nobody``; where it cannot (no
+    bubblewrap, and a Python ``nobody`` cannot read) it refuses to grade
+    (:class:`~grader.errors.PrivilegeError`) unless ``allow_root_student_code``.
     """
     from .batch import grade_batch  # the reporters it writes with are not needed by check()
 
     with Session(_rubric(rubric), data_spec=data, isolation=isolation,
-                 check_ids=tuple(checks) if checks else None) as session:
+                 check_ids=tuple(checks) if checks else None,
+                 run_as=RunAs(allow_root=allow_root_student_code)) as session:
         session.prepared()  # a missing or malformed data set stops the run before any grading
         return grade_batch(submissions, Path(out), session, jobs=jobs, progress=progress,
                            force=force, scheduler=scheduler, metrics=metrics)

@@ -41,6 +41,9 @@ def _common(fn: F) -> F:
     fn = click.option("--isolation", type=click.Choice(["auto", "bwrap", "none"]),
                       default="auto", show_default=True,
                       help="Sandbox: bubblewrap when available, or limits only.")(fn)
+    fn = click.option("--allow-root-student-code", "allow_root", is_flag=True,
+                      help="As root without bubblewrap, where student code cannot run as "
+                           "nobody: run it as root. Only in a throw-away container.")(fn)
     return fn
 
 
@@ -59,10 +62,12 @@ def main(verbose: int) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @_common
 def check(path: Path, checks: tuple[str, ...], as_json: bool, rubric: Path | None,
-          data: str | None, isolation: str) -> None:
+          data: str | None, isolation: str, allow_root: bool) -> None:
     """Self-check one submission (a .py file or a folder) with the visible checks."""
+    _warn_isolation(isolation, allow_root)
     result = _guard(lambda: api.check(path, checks=checks or None, rubric=rubric, data=data,
-                                      isolation=isolation))  # type: ignore[arg-type]
+                                      isolation=isolation,  # type: ignore[arg-type]
+                                      allow_root_student_code=allow_root))
     click.echo(result.dumps() if as_json else api.format_table(result, color=True))
     _github([result], summary=True)
     sys.exit(0 if result.passed else 1)
@@ -85,15 +90,16 @@ def check(path: Path, checks: tuple[str, ...], as_json: bool, rubric: Path | Non
 @_common
 def grade(submissions: Path, out: Path, jobs: int | None, checks: tuple[str, ...], force: bool,
           scheduler: str | None, rubric: Path | None, data: str | None, isolation: str,
-          no_similarity: bool) -> None:
+          no_similarity: bool, allow_root: bool) -> None:
     """Grade every submission in a folder (each entry: folder, .py or .zip).
 
     A submission whose stored result in --out is up to date is not graded again,
     so the same command resumes an interrupted run.
     """
-    _warn_isolation(isolation)
+    _warn_isolation(isolation, allow_root)
     results = _grade_with_progress(submissions, out, jobs, rubric, data, isolation,
-                                   checks=checks, force=force, scheduler=scheduler)
+                                   checks=checks, force=force, scheduler=scheduler,
+                                   allow_root=allow_root)
     _summary(results, out)
     _github(results, summary=False)
     if not no_similarity and submissions.is_dir():
@@ -147,11 +153,13 @@ def report(out: Path, student_view: bool) -> None:
               default=Path("demo-out"), show_default=True, help="Folder for the results.")
 @click.option("--jobs", "-j", type=click.IntRange(1), default=2, show_default=True)
 @_common
-def demo(out: Path, jobs: int, rubric: Path | None, data: str | None, isolation: str) -> None:
+def demo(out: Path, jobs: int, rubric: Path | None, data: str | None, isolation: str,
+         allow_root: bool) -> None:
     """Grade the example submissions on the embedded data and show where the report is."""
-    _warn_isolation(isolation)
+    _warn_isolation(isolation, allow_root)
     examples = _guard(lambda: rubric_path(rubric)).parent / "examples"  # the pack's own
-    results = _grade_with_progress(examples, out, jobs, rubric, data, isolation)
+    results = _grade_with_progress(examples, out, jobs, rubric, data, isolation,
+                                   allow_root=allow_root)
     _summary(results, out)
 
 
@@ -176,12 +184,16 @@ def release(out: Path, rubric: Path | None, isolation: str, public_seed: int | N
     click.echo(f"Student wheel:    {done.wheel}")
 
 
-def _warn_isolation(isolation: str) -> None:
-    """One line on stderr when grading would run without bubblewrap."""
-    from .sandbox import bwrap_available
+def _warn_isolation(isolation: str, allow_root: bool) -> None:
+    """One line on stderr when grading would run without bubblewrap; as root where
+    student code cannot run as another user, the refusal (exit code 2) instead."""
+    from .privileges import RunAs
+    from .sandbox import bwrap_available, check_privileges
 
     unisolated = isolation == "none" or isolation == "auto" and not bwrap_available()
-    if unisolated and os.geteuid() == 0:
+    run_as = RunAs(allow_root=allow_root)
+    user = _guard(lambda: check_privileges(isolation, run_as))  # type: ignore[arg-type]
+    if unisolated and os.geteuid() == 0 and user is None:
         logger.warning(NO_BWRAP + AS_ROOT)
     elif isolation == "auto" and not bwrap_available():
         logger.warning(NO_BWRAP)
@@ -189,8 +201,8 @@ def _warn_isolation(isolation: str) -> None:
 
 def _grade_with_progress(submissions: Path, out: Path, jobs: int | None, rubric: Path | None,
                          data: str | None, isolation: str, *, checks: tuple[str, ...] = (),
-                         force: bool = False, scheduler: str | None = None
-                         ) -> list[SubmissionResult]:
+                         force: bool = False, scheduler: str | None = None,
+                         allow_root: bool = False) -> list[SubmissionResult]:
     from tqdm import tqdm
 
     from .batch import entries_of
@@ -205,7 +217,8 @@ def _grade_with_progress(submissions: Path, out: Path, jobs: int | None, rubric:
         return _guard(lambda: api.grade(entries, out, rubric=rubric, data=data, jobs=jobs,
                                         isolation=isolation,  # type: ignore[arg-type]
                                         progress=advance, checks=checks or None, force=force,
-                                        scheduler=scheduler, metrics=False))
+                                        scheduler=scheduler, metrics=False,
+                                        allow_root_student_code=allow_root))
 
 
 def _github(results: list[SubmissionResult], *, summary: bool) -> None:

@@ -10,7 +10,8 @@
     ├── UnsafeOutput (ValueError)       a file a sandbox left behind is not what it must be
     ├── MistakeError (ValueError)       a known mistake no longer applies to the reference
     ├── SandboxError (RuntimeError)     the sandboxed child could not be run at all
-    │   └── SandboxTimeout (TimeoutError)   a probe ran past its time limit
+    │   ├── SandboxTimeout (TimeoutError)   a probe ran past its time limit
+    │   └── PrivilegeError                  as root, student code cannot run as another user
     └── ClusterError (RuntimeError)     the dask cluster cannot be started or reached
 
 Errors raised by *student* code never propagate as exceptions: they are
@@ -72,6 +73,11 @@ class SandboxTimeout(SandboxError, TimeoutError):
         self.probe = probe
         self.seconds = seconds
         super().__init__(f"{probe} ran past its time limit of {seconds:g} s")
+
+
+class PrivilegeError(SandboxError):
+    """The grader runs as root and student code cannot be run as an unprivileged user
+    (no bubblewrap, and a Python that user cannot read): grading is refused."""
 
 
 class ClusterError(GraderError, RuntimeError):

@@ -25,6 +25,7 @@ from .errors import UnsafeOutput
 from .limits import Limits
 from .checkdef import NotebookDef
 from .notebook_layout import extraction, lay_out, make_way, notebook_def
+from .privileges import RunAs
 from .resources import DEFAULT_ASSIGNMENT
 from .syntax import parse
 from .sandbox import Child, ChildConfig, ProbeRequest
@@ -168,7 +169,7 @@ def shell_cells(nb: Any) -> tuple[int, ...]:
 
 def run_notebook(notebook: Path, module: Path | None, workdir: Path, *, settings: NotebookSettings,
                  data_spec: str | None, eval_inputs: Path | None, isolation: Any,
-                 read_only: tuple[Path, ...]) -> NotebookRun:
+                 read_only: tuple[Path, ...], run_as: RunAs = RunAs()) -> NotebookRun:
     """Check, prepare and run the notebook in its own sandboxed child."""
     import nbformat
 
@@ -190,6 +191,7 @@ def run_notebook(notebook: Path, module: Path | None, workdir: Path, *, settings
     child = Child(ChildConfig(workdir=run_dir, module=copy, root=nb_root, class_name="",
                               reference=None, reg_scale=1.0, limits=limits,
                               read_only=extra_ro, writable=(nb_root,), isolation=isolation,
+                              run_as=run_as,
                               entry="kernel"),
                   [ProbeRequest("notebook", limits)])
     source, function = extraction(settings.layout)

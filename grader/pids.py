@@ -1,12 +1,12 @@
 """A cap on the number of processes one sandboxed child may run, where root needs it.
 
-The child lowers ``RLIMIT_NPROC`` itself, but the kernel never applies that
-limit to root: when the grader runs as root, bubblewrap maps the sandbox's user
-to root outside, and a fork bomb would go on until the host ran out of process
-ids. There, the child is started inside a cgroup of the ``pids`` controller
+The child could lower ``RLIMIT_NPROC`` itself, but the kernel counts that limit
+per user: when the grader runs as root, every child runs as the same unprivileged
+user (:mod:`grader.privileges`), and one child's fork bomb would leave the others
+none. There, each child is started inside a cgroup of the ``pids`` controller
 (cgroup v1 ``/sys/fs/cgroup/pids`` or a v2 hierarchy with ``pids`` enabled),
 whose ``pids.max`` the kernel enforces for everyone. Without such a cgroup the
-child runs with the rlimit only, and a warning says so once.
+children share the rlimit, and a warning says so once.
 """
 
 from __future__ import annotations
@@ -49,8 +49,8 @@ class PidsGroup:
                 path.rmdir()
         if not _warned:
             _warned = True
-            logger.warning("no pids cgroup could be made: the sandbox's process limit does not "
-                           "hold for a grader running as root")
+            logger.warning("no pids cgroup could be made: the sandboxed children share one "
+                           "process limit")
         return None
 
     def wrap(self, command: list[str]) -> list[str]:

@@ -174,7 +174,7 @@ def _run_module(module: Path, submission: Submission, workdir: Path, session: Se
         workdir=run_dir, module=module, root=root, class_name=rubric.class_name,
         reference=stand_in_source(rubric) if any(r.needs_reference for r in requests) else None,
         reg_scale=rubric.reg_scale, limits=_whole(requests),
-        read_only=(session.data_dir, root), isolation=session.isolation,
+        read_only=(session.data_dir, root), isolation=session.isolation, run_as=session.run_as,
         package=rubric.modules,
         # the pack's child-side probes (the core's child code names no assignment)
         shared=child_files((rubric.kind,)))
@@ -259,7 +259,7 @@ def _notebook_part(submission: Submission, workdir: Path, session: Session,
     run = run_notebook(submission.notebook, submission.module, workdir, settings=settings,
                        data_spec=session.data_spec,
                        eval_inputs=data.directory / "X_eval.npy" if data else None,
-                       isolation=session.isolation,
+                       isolation=session.isolation, run_as=session.run_as,
                        read_only=(session.data_dir,))
     timing["notebook"] = run.seconds
     if artifacts is not None and run.out is not None:

@@ -9,9 +9,10 @@ mid-probe costs that probe only, in the same way.
 
 Isolation: with ``bwrap`` (bubblewrap) available, the child sees a read-only
 system, its own work folder as the only writable place, no network, no other
-submissions and no results, and runs as an unprivileged user whose lowered
-hard limits cannot be raised again. Without it, the child still gets its
-resource limits, its own session and a scrubbed environment.
+submissions and no results (:mod:`grader.bwrap`), and runs as an unprivileged
+user whose lowered hard limits cannot be raised again. Without it, the child
+still gets its resource limits, its own session and a scrubbed environment.
+A grader running as root never runs student code as root (:mod:`grader.privileges`).
 """
 
 from __future__ import annotations
@@ -21,8 +22,6 @@ import json
 import logging
 import os
 import selectors
-import shutil
-import stat
 import subprocess
 import sys
 import time
@@ -30,10 +29,13 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Literal, Mapping, Sequence
 
+from . import bwrap, privileges, seccomp
+from .bwrap import tmp_bytes as tmp_bytes
 from .contract import Output
 from .errors import SandboxError, UnsafeOutput
 from .limits import Limits
 from .pids import PidsGroup
+from .privileges import RunAs
 
 logger = logging.getLogger(__name__)
 
@@ -42,6 +44,7 @@ ProbeState = Literal["done", "timeout", "crashed", "not_run", "refused"]
 """``refused``: the probe finished, but the files it left were refused (grader.hostile)."""
 
 _PACKAGE_PARENT = str(Path(__file__).resolve().parent.parent)
+_PACKAGE = Path(_PACKAGE_PARENT) / "grader"
 # The child imports only grader.child: an empty stand-in for the package keeps
 # grader/__init__.py (the parent's whole pipeline) from being imported there.
 _BOOTSTRAP = (
@@ -49,12 +52,8 @@ _BOOTSTRAP = (
     "sys.modules['grader'] = pkg; "
     "from grader.child.{entry} import main; sys.exit(main())"
 )
-_TMP_SHARE, _TMP_MAX = 8, 256 * 2**20
-"""The child's ``/tmp`` (a tmpfs, so memory) takes 1/8 of its memory budget, at most 256 MB."""
 _MAX_STATUS_LINE = 4 * 2**20
 """Bytes of one status line (a report); a longer one is dropped."""
-_SHM_BYTES = 2**20
-"""The size of the child's ``/dev/shm`` (POSIX semaphores and shared memory)."""
 MAX_TASKS = 256
 """Processes and threads one child may run at once (a fork bomb stops there)."""
 _STARTUP_SECONDS = 30.0
@@ -124,10 +123,34 @@ class ChildConfig:
     """Files beside ``module`` imported with it as one package (empty: ``module`` alone)."""
     shared: tuple[Path, ...] = ()
     """Files of the hidden assignment packs the child imports (their child-side probes)."""
+    run_as: RunAs = RunAs()
+    """Who the child runs as when the grader is root."""
 
 
 def bwrap_available() -> bool:
-    return shutil.which("bwrap") is not None
+    return bwrap.available()
+
+
+def check_privileges(isolation: Isolation, run_as: RunAs) -> RunAs | None:
+    """Who the child runs as: ``run_as`` where the grader is root, None for the grader's
+    own user. Refuse (:class:`~grader.errors.PrivilegeError`) to grade as root where
+    student code cannot run as ``run_as`` (no bubblewrap, and a Python that user cannot
+    read), unless ``run_as.allow_root``."""
+    return _drop(isolation, run_as)
+
+
+def _drop(isolation: Isolation, run_as: RunAs) -> RunAs | None:
+    """The user the child is started as, or None to start it as the grader's own."""
+    if not privileges.dropping():
+        return None
+    if _resolve(isolation) == "none":
+        refusal = privileges.refusal(run_as, _PACKAGE)
+        if refusal is not None and run_as.allow_root:
+            return None
+        if refusal is not None:
+            raise refusal
+    privileges.setpriv(run_as)  # installed, or a SandboxError says what to install
+    return run_as
 
 
 class Child:
@@ -143,9 +166,15 @@ class Child:
         self.reports: dict[str, str] = {}
         """What a probe reported on the status pipe (``report <probe> <JSON>``), by probe."""
         (config.workdir / "out").mkdir(parents=True, exist_ok=True)
-        _write_json(config.workdir / "boot.json", self._boot())
-        self.pids = PidsGroup.create(MAX_TASKS) if _mode(config) == "bwrap" else None
+        self.drop = _drop(config.isolation, config.run_as)
+        # as root, a cgroup caps the child's processes (the rlimit counts per user)
+        self.pids = PidsGroup.create(MAX_TASKS)
         try:
+            _write_json(config.workdir / "boot.json", self._boot())
+            if self.drop is not None:
+                privileges.prepare(config.workdir, config.writable,
+                                   (*config.read_only, config.root, config.module.parent),
+                                   self.drop)
             self._run = _Run(self, first=0)
         except BaseException:
             if self.pids is not None:
@@ -162,11 +191,19 @@ class Child:
                 # bubblewrap's private /tmp is memory too: it comes out of the same budget
                 "memory_bytes": max(0, (c.limits.memory_mb or 0) * 2**20 - (
                     tmp_bytes(c.limits) if c.limits.memory_mb and _mode(c) == "bwrap" else 0)),
-                "tasks": MAX_TASKS if _mode(c) == "bwrap" else None,
+                "tasks": self._tasks(),
                 "cpu_seconds": cpu,
                 "file_bytes": 256 * 2**20,
             },
         }
+
+    def _tasks(self) -> int | None:
+        """``RLIMIT_NPROC``, which counts every process of the child's user: the
+        grader's own user's under bubblewrap, all children's as root (a cgroup
+        is per child: it then stands alone)."""
+        if self.pids is not None or _mode(self.config) == "none" and self.drop is None:
+            return None
+        return MAX_TASKS
 
     def run(self, plan: Mapping[str, Any], args: Mapping[str, Mapping[str, Any]]
             ) -> dict[str, ProbeOutcome]:
@@ -260,18 +297,21 @@ class _Run:
     def _spawn(self) -> subprocess.Popen[bytes]:
         read_fd, write_fd = os.pipe()
         env = _child_env(write_fd, self.child.config.workdir)
-        cmd = _command(self.child.config, self.first)
+        filter_fd = _seccomp_fd(self.child)
+        cmd = _command(self.child.config, self.first, self.child.drop, filter_fd)
         if self.child.pids is not None:
             cmd = self.child.pids.wrap(cmd)
         try:
             proc = subprocess.Popen(
                 cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                pass_fds=(write_fd,), env=env, cwd=self.child.config.workdir,
-                start_new_session=True)
+                pass_fds=(write_fd,) + (() if filter_fd is None else (filter_fd,)), env=env,
+                cwd=self.child.config.workdir, start_new_session=True)
         except OSError as exc:
             raise SandboxError(f"cannot start the sandboxed child: {exc}") from exc
         finally:
             os.close(write_fd)
+            if filter_fd is not None:
+                os.close(filter_fd)
         self.status_fd = read_fd
         return proc
 
@@ -458,119 +498,49 @@ def _child_env(status_fd: int, workdir: Path) -> dict[str, str]:
     }
 
 
-def _command(config: ChildConfig, first: int) -> list[str]:
+def _command(config: ChildConfig, first: int, drop: RunAs | None,
+             filter_fd: int | None) -> list[str]:
     # -s -P: no user site-packages, no script folder on sys.path (as -I does), but
     # the environment built by _child_env is honoured (-I would ignore it).
-    package = str(Path(_PACKAGE_PARENT) / "grader")
     python = [sys.executable, "-s", "-P", "-B", "-u", "-c",
-              _BOOTSTRAP.format(package=package, entry=config.entry),
+              _BOOTSTRAP.format(package=str(_PACKAGE), entry=config.entry),
               str(config.workdir), str(first)]
+    user = [] if drop is None else privileges.setpriv(drop)
     if _mode(config) == "none":
-        return python
-    return _bwrap_prefix(config) + python
+        return user + python
+    return bwrap.prefix(config, _PACKAGE, drop=drop, seccomp_fd=filter_fd) + user + python
 
 
-def _mode(config: ChildConfig) -> Isolation:
-    if config.isolation == "auto":
-        return "bwrap" if bwrap_available() else "none"
-    return config.isolation
-
-
-def tmp_bytes(limits: Limits) -> int:
-    """The size of the child's private ``/tmp``: part of its memory budget, not extra."""
-    budget = (limits.memory_mb or 2048) * 2**20
-    return min(_TMP_MAX, budget // _TMP_SHARE)
-
-
-def _bwrap_prefix(config: ChildConfig) -> list[str]:
-    """bubblewrap's arguments: a read-only system, the work folder the only writable
-    place besides a small ``/tmp``.
-
-    bubblewrap creates the folders above each mount point (``/work/...``,
-    ``/tmp/...``) writable; ``--remount-ro /`` seals those on the root, and a
-    tiny tmpfs sealed the same way holds those under ``/tmp``.
-    """
-    ro = [p for p in _system_paths() + [Path(_PACKAGE_PARENT) / "grader", *config.read_only]
-          if p.exists()]
-    rw = [config.workdir, *config.writable]
-    # No user namespace inside: the usual first step of a kernel exploit, never needed here.
-    nested = ["--disable-userns"] if _bwrap_has("--disable-userns") else []
-    args = ["bwrap", "--unshare-all", "--unshare-user", *nested, "--uid", "1000", "--gid", "1000",
-            "--die-with-parent", "--new-session", "--proc", "/proc", "--dev", "/dev",
-            "--size", str(tmp_bytes(config.limits)), "--tmpfs", "/tmp"]
-    sealed = sorted({Path("/tmp", p.relative_to("/tmp").parts[0]) for p in ro + rw
-                     if p.is_relative_to("/tmp") and len(p.relative_to("/tmp").parts) > 1}
-                    - set(ro + rw))
-    for folder in sealed:
-        args += ["--size", str(2**20), "--tmpfs", str(folder)]
-    for path in ro:
-        args += ["--ro-bind", str(path), str(path)]
-    for path in rw:
-        args += ["--bind", str(path), str(path)]
-    # The assignment packs hold the reference solutions, demo students and mistake
-    # libraries: an empty folder stands in for them, and only the files a pack
-    # declares for the child (``CHILD_FILES``, the grader's own code) are put back.
-    # What of /etc only root may read is hidden the same way.
-    private_folders, private_files = _private_system_entries()
-    hidden = [p for p in [Path(_PACKAGE_PARENT) / "grader" / "assignments", *private_folders]
-              if p.is_dir()]
-    for folder in hidden:
-        args += ["--size", str(4096), "--tmpfs", str(folder)]
-    for file in config.shared:  # read-only, into the folder hidden just above
-        args += ["--ro-bind", str(file), str(file)]
-    for file in private_files:
-        args += ["--ro-bind", "/dev/null", str(file)]
-    # bubblewrap's /dev is a tmpfs of no set size, writable by the child: only a
-    # small /dev/shm stays writable.
-    args += ["--size", str(_SHM_BYTES), "--tmpfs", "/dev/shm"]
-    for folder in [Path("/"), *sealed, *hidden, Path("/dev")]:
-        args += ["--remount-ro", str(folder)]
-    args += ["--chdir", str(config.workdir)]
-    return args + ["--"]
+def _seccomp_fd(child: Child) -> int | None:
+    """A pipe holding the filter against new user namespaces, for a privileged bubblewrap."""
+    if child.drop is None or _mode(child.config) != "bwrap":
+        return None
+    if not seccomp.supported():
+        _warn_once("no seccomp filter for this architecture: the sandboxed child may make "
+                   "user namespaces")
+        return None
+    program = seccomp.no_user_namespaces()
+    read_fd, write_fd = os.pipe()
+    try:
+        os.write(write_fd, program)  # a few hundred bytes: the pipe holds them
+    finally:
+        os.close(write_fd)
+    return read_fd
 
 
 @functools.lru_cache(maxsize=None)
-def _bwrap_has(option: str) -> bool:
-    """Whether this bubblewrap knows ``option`` (``--disable-userns`` came in 0.8)."""
-    try:
-        shown = subprocess.run(["bwrap", "--help"], capture_output=True, text=True, timeout=10)
-    except (OSError, subprocess.SubprocessError):
-        return False
-    return option in shown.stdout + shown.stderr
+def _warn_once(message: str) -> None:
+    logger.warning(message)
 
 
-@functools.lru_cache(maxsize=1)
-def _private_system_entries() -> tuple[tuple[Path, ...], tuple[Path, ...]]:
-    """The folders and files under ``/etc`` that not every user may read.
-
-    A grader running as root maps the sandbox's user to root outside, so the
-    child owns every root-owned file it can see (``/etc/shadow``, host keys):
-    these are hidden from it, an empty folder or an empty file in their place.
-    """
-    folders: list[Path] = []
-    files: list[Path] = []
-    for top, dirs, names in os.walk("/etc"):
-        for name in [*dirs, *names]:
-            path = Path(top, name)
-            try:
-                mode = path.lstat().st_mode
-            except OSError:
-                continue
-            if stat.S_ISDIR(mode) and mode & 0o005 != 0o005:
-                folders.append(path)
-            elif stat.S_ISREG(mode) and not mode & 0o004:
-                files.append(path)
-        dirs[:] = [d for d in dirs if Path(top, d) not in folders]
-    return tuple(folders), tuple(files)
+def _mode(config: ChildConfig) -> Isolation:
+    return _resolve(config.isolation)
 
 
-def _system_paths() -> list[Path]:
-    """The folders Python and its libraries need, and nothing of the user's."""
-    paths = {Path(p) for p in ("/usr", "/lib", "/lib64", "/bin", "/etc")}
-    for prefix in (sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix):
-        paths.add(Path(prefix).resolve())
-    paths.add(Path(sys.executable).resolve().parent)
-    return sorted(paths)
+def _resolve(isolation: Isolation) -> Isolation:
+    if isolation == "auto":
+        return "bwrap" if bwrap_available() else "none"
+    return isolation
 
 
 def _write_json(path: Path, data: Any) -> None:

@@ -14,8 +14,9 @@ from typing import TYPE_CHECKING
 
 from .errors import RubricError
 from .needs import needs_data
+from .privileges import RunAs
 from .rubric import DatasetSettings, Rubric
-from .sandbox import Isolation
+from .sandbox import Isolation, check_privileges
 from .tempdirs import new_temp_dir
 
 if TYPE_CHECKING:
@@ -37,7 +38,7 @@ class Session:
 
     def __init__(self, rubric: Rubric, *, data_spec: str | None = None,
                  check_ids: tuple[str, ...] | None = None, isolation: Isolation = "auto",
-                 visible_only: bool = False) -> None:
+                 visible_only: bool = False, run_as: RunAs = RunAs()) -> None:
         self.rubric = rubric
         self.data_spec = data_spec
         ids = check_ids or tuple(c.id for c in rubric.checks)
@@ -49,6 +50,8 @@ class Session:
             ids = tuple(i for i in ids if rubric.check(i).visible)
         self.check_ids = tuple(c.id for c in rubric.checks if c.id in ids)  # the rubric's order
         self.isolation = isolation
+        check_privileges(isolation, run_as)  # as root, before anything is graded
+        self.run_as = run_as
         self.tmp = new_temp_dir()
         # Created now, filled on first use: children started before the data is
         # written already have this folder bound into their sandbox.

@@ -18,6 +18,9 @@ SOURCE=/autograder/source
 VENV=/autograder/venv
 
 apt-get update
+# bubblewrap: the sandbox, where the container allows it; setpriv (util-linux):
+# the drop to user nobody, with or without it (see run_autograder).
+apt-get install -y --no-install-recommends bubblewrap util-linux
 if python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
     PYTHON=python3
     apt-get install -y --no-install-recommends python3-venv
@@ -30,4 +33,8 @@ fi
 "$VENV/bin/python" -m pip install --quiet --upgrade pip
 # The assignment packs (rubric, reference, template) ship inside the package.
 "$VENV/bin/python" -m pip install --quiet "$SOURCE"
+# Student code runs as nobody: without bubblewrap it runs this venv's Python by
+# its real path, so nobody must be able to read it (the grader refuses otherwise).
+chmod a+x /autograder
+chmod -R a+rX "$VENV" "$SOURCE"
 "$VENV/bin/grader" --version

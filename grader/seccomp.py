@@ -1,0 +1,63 @@
+"""A seccomp filter that refuses new user namespaces, for bubblewrap's ``--seccomp``.
+
+When the grader runs as root, bubblewrap runs privileged and without a user
+namespace of its own (see :mod:`grader.bwrap`), so its ``--disable-userns``
+is not available. A user namespace is where an unprivileged process becomes
+root of its own little world, the usual first step of a kernel exploit and
+never needed to grade. This filter refuses ``unshare`` and ``clone`` with
+``CLONE_NEWUSER`` (``EPERM``) and ``clone3`` altogether (``ENOSYS``: its flags
+sit in memory a filter cannot read, and the C library then falls back to
+``clone``). System calls of another architecture (32-bit calls on a 64-bit
+kernel) are refused too: their numbers differ.
+
+The program is classic BPF, as ``seccomp_export_bpf`` writes it: an array of
+``struct sock_filter`` (``u16 code, u8 jt, u8 jf, u32 k``), in native byte order.
+"""
+
+from __future__ import annotations
+
+import errno
+import platform
+import struct
+
+_CLONE_NEWUSER = 0x10000000
+# (AUDIT_ARCH_*, unshare, clone, clone3) for the architectures the grader runs on
+_ARCHES = {
+    "x86_64": (0xC000003E, 272, 56, 435),
+    "aarch64": (0xC00000B7, 97, 220, 435),
+}
+_LD_W_ABS, _JEQ, _JGE, _JSET, _RET = 0x20, 0x15, 0x35, 0x45, 0x06
+_ALLOW = 0x7FFF0000
+_ERRNO = 0x00050000
+_X32_BIT = 0x40000000
+"""x86_64's x32 calls: the same numbers with this bit set."""
+_NR, _ARCH, _ARG0 = 0, 4, 16
+"""Offsets in ``struct seccomp_data``: the call's number, its architecture, its first
+argument (its low 32 bits on a little-endian machine, where the flags are)."""
+
+
+def supported() -> bool:
+    """Whether a filter can be built for this machine's architecture."""
+    return platform.machine() in _ARCHES
+
+
+def no_user_namespaces() -> bytes:
+    """The filter's program, ready to hand to ``bwrap --seccomp FD``."""
+    arch, unshare, clone, clone3 = _ARCHES[platform.machine()]
+    deny, refuse = _ERRNO | errno.EPERM, _ERRNO | errno.ENOSYS
+    program = [
+        (_LD_W_ABS, 0, 0, _ARCH),
+        (_JEQ, 1, 0, arch),          # another architecture's numbers:
+        (_RET, 0, 0, refuse),        # refused
+        (_LD_W_ABS, 0, 0, _NR),
+        (_JGE, 6, 0, _X32_BIT),      # -> refuse (x32)
+        (_JEQ, 5, 0, clone3),        # -> refuse
+        (_JEQ, 1, 0, unshare),       # -> flags
+        (_JEQ, 0, 4, clone),         # not clone -> allow
+        (_LD_W_ABS, 0, 0, _ARG0),    # flags
+        (_JSET, 0, 2, _CLONE_NEWUSER),  # no new user namespace -> allow
+        (_RET, 0, 0, deny),
+        (_RET, 0, 0, refuse),
+        (_RET, 0, 0, _ALLOW),
+    ]
+    return b"".join(struct.pack("=HBBI", *op) for op in program)
