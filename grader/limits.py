@@ -17,6 +17,9 @@ class Limits:
     """Address space of the whole child, enforced with ``RLIMIT_AS``."""
     output_kb: int = 64
     """How much of the child's stdout and stderr is kept; the rest is dropped."""
+    disk_mb: int | None = 1024
+    """Disk the child may fill in its writable folders (its work folder, a notebook's
+    folder), measured by the parent four times a second (:mod:`grader.diskuse`)."""
 
     def merge(self, other: Limits) -> Limits:
         """The looser of two limits, field by field (for a child serving both)."""
@@ -31,4 +34,5 @@ class Limits:
             cpu_seconds=looser(self.cpu_seconds, other.cpu_seconds),
             memory_mb=None if mem is None else int(mem),
             output_kb=max(self.output_kb, other.output_kb),
+            disk_mb=None if (disk := looser(self.disk_mb, other.disk_mb)) is None else int(disk),
         )

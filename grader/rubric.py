@@ -176,7 +176,8 @@ class _Reader:
         self.unknown(meta, "assignment", {"name", "kind", "module", "modules", "class_name",
                                           "reference", "reg_convention", "seed"})
         limits_table = self.table(raw, "limits")
-        self.unknown(limits_table, "limits", {"wall_seconds", "cpu_seconds", "memory_mb", "output_kb"})
+        self.unknown(limits_table, "limits", {"wall_seconds", "cpu_seconds", "memory_mb", "output_kb",
+                                              "disk_mb"})
         defaults = self.limits(limits_table, "limits", Limits())
         convention = self.value(meta, "assignment", "reg_convention", (str,), "reg")
         if convention not in ("reg", "half_reg"):
@@ -230,8 +231,9 @@ class _Reader:
             cpu_seconds=float(self.value(table, key, "cpu_seconds", _Number, base.cpu_seconds or 0)),
             memory_mb=mem or None,
             output_kb=self.value(table, key, "output_kb", (int,), base.output_kb),
+            disk_mb=self.value(table, key, "disk_mb", (int,), base.disk_mb or 0) or None,
         )
-        for name in ("wall_seconds", "cpu_seconds", "memory_mb"):
+        for name in ("wall_seconds", "cpu_seconds", "memory_mb", "disk_mb"):
             value = getattr(limits, name)
             if value is not None and value <= 0:
                 raise self.fail(f"{key}.{name}", "must be positive")

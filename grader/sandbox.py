@@ -32,6 +32,7 @@ from typing import Any, Literal, Mapping, Sequence
 from . import bwrap, privileges, seccomp
 from .bwrap import tmp_bytes as tmp_bytes
 from .contract import Output
+from .diskuse import DiskBudget, measure
 from .errors import SandboxError, UnsafeOutput
 from .limits import Limits
 from .pids import PidsGroup
@@ -40,7 +41,7 @@ from .privileges import RunAs
 logger = logging.getLogger(__name__)
 
 Isolation = Literal["auto", "bwrap", "none"]
-ProbeState = Literal["done", "timeout", "crashed", "not_run", "refused"]
+ProbeState = Literal["done", "timeout", "crashed", "not_run", "refused", "disk"]
 """``refused``: the probe finished, but the files it left were refused (grader.hostile)."""
 
 _PACKAGE_PARENT = str(Path(__file__).resolve().parent.parent)
@@ -57,6 +58,8 @@ _MAX_STATUS_LINE = 4 * 2**20
 MAX_TASKS = 256
 """Processes and threads one child may run at once (a fork bomb stops there)."""
 _STARTUP_SECONDS = 30.0
+_DISK_EVERY = 0.25
+"""Seconds between two measures of the disk the child's folders take."""
 """Grace for starting Python and between probes, on top of each probe's own limit."""
 
 
@@ -181,6 +184,12 @@ class Child:
                 self.pids.remove()
             raise
 
+    @property
+    def disk_budget(self) -> DiskBudget | None:
+        """What the child may leave in its writable folders (None: no limit)."""
+        mb = self.config.limits.disk_mb
+        return None if mb is None else DiskBudget(max_bytes=mb * 2**20)
+
     def _boot(self) -> dict[str, Any]:
         c = self.config
         cpu = sum(p.limits.cpu_seconds or 0 for p in self.probes) + _STARTUP_SECONDS
@@ -281,6 +290,7 @@ class _Run:
         self.current = "import" if first == 0 else None
         self.started = time.monotonic()
         self.deadline = self.started + _STARTUP_SECONDS + self._wall("import")
+        self.disk_due = self.started + _DISK_EVERY
         self.output: dict[str, list[str]] = {}
         self.output_size = 0
         self.ended = ""
@@ -346,6 +356,8 @@ class _Run:
                 events = sel.select(timeout)
                 if not events and exited:
                     break
+                if not exited and self._over_disk():
+                    return
                 if not events and time.monotonic() < self.deadline:
                     continue
                 if not events and time.monotonic() >= self.deadline:
@@ -418,6 +430,31 @@ class _Run:
             text = "".join(self.output.get(name, []))
             if text:
                 self.child.outcomes[name] = replace(self.child.outcomes[name], output=text)
+
+    def _over_disk(self) -> bool:
+        """Past the disk budget (measured at most once a second): stop the child, and
+        do not start it again in the folder it filled."""
+        now = time.monotonic()
+        if now < self.disk_due:
+            return False
+        self.disk_due = now + _DISK_EVERY
+        budget = self.child.disk_budget
+        if budget is None:
+            return False
+        config = self.child.config
+        why = None
+        for folder in dict.fromkeys((config.workdir, *config.writable)):
+            why = measure(folder, budget).over(budget)
+            if why is not None:
+                break
+        if why is None:
+            return False
+        self.kill()
+        name = self.current or self._next_probe_id() or "import"
+        self._record(name, "disk", f"{why} (its disk limit)")
+        for probe in self.child.probes:
+            self._record(probe.id, "not_run", f"an earlier part of your code {why}.")
+        return True
 
     def _timed_out(self) -> None:
         self.kill()

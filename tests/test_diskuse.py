@@ -48,3 +48,29 @@ def test_stops_counting_past_the_budget(tmp_path: Path) -> None:
         (tmp_path / f"f{i}").touch()
     use = measure(tmp_path, DiskBudget(max_entries=100))
     assert use.entries == 101 and use.over(DiskBudget(max_entries=100)) is not None
+
+
+def test_a_child_that_fills_the_disk_is_stopped_and_says_why(tmp_path: Path) -> None:
+    """Its folder is on the grading host's disk: past the rubric's ``disk_mb`` the child is
+    stopped, the check running says what it did, the checks after it say why they did not
+    run, and the checks before keep their verdicts."""
+    from grader import api
+    from grader.rubric import load_rubric
+
+    from .conftest import ROOT, write_rubric
+
+    rubric = load_rubric(write_rubric(tmp_path, replace={"output_kb = 64": "output_kb = 64\n"
+                                                                          "disk_mb = 16"}))
+    assert rubric.check("predict").limits.disk_mb == 16
+    checks = ["scores", "predict", "accuracy"]
+    [result] = api.grade([ROOT / "tests" / "fixtures" / "hostile" / "fills_the_disk"],
+                         tmp_path / "out", rubric=rubric, checks=checks, jobs=1)
+    verdicts = {c.id: c for c in result.checks}
+    assert verdicts["scores"].status == "pass"
+    predict = verdicts["predict"]
+    assert predict.status == "error" and predict.score == 0
+    assert "Your code was stopped: it wrote more than 16 MB to disk (its disk limit)" in \
+        predict.message
+    accuracy = verdicts["accuracy"]
+    assert accuracy.status == "error"
+    assert "Not run: an earlier part of your code wrote more than 16 MB" in accuracy.message

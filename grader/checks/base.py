@@ -99,8 +99,13 @@ def probe_failure(data: ProbeData) -> Verdict | None:
     if outcome.state == "refused":
         return errored("The files your code's run left behind were refused, so this check "
                        f"could not be judged: {outcome.detail}", None)
+    if outcome.state == "disk":
+        return errored(f"Your code was stopped: it {outcome.detail}. Write less to disk (files "
+                       "you do not need, or smaller ones).", None,
+                       {"output": outcome.output[-2000:]})
     if outcome.state == "not_run":
-        return errored("Not run: an earlier problem stopped grading before this check.", None)
+        return errored("Not run: " + (outcome.detail or "an earlier problem stopped grading "
+                                      "before this check."), None)
     raw = data.info.get("probe_error")
     if isinstance(raw, Mapping):
         return errored("Your code raised an exception", StudentError.from_json(raw))
