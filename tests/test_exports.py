@@ -8,6 +8,7 @@ import json
 import re
 import shutil
 import xml.etree.ElementTree as ET
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -23,8 +24,10 @@ from grader.report.plots import Image
 from grader.report.junit import junit_xml
 from grader.report.tables import fmt
 from grader.report.views import HIDDEN_CASE_KEYS, student_view
-from grader.results import CheckResult, StudentError, SubmissionResult
-from grader.rubric import Rubric
+from grader.report.figures import report_figures
+from grader.resources import pack_names
+from grader.results import ASSIGNMENT, CheckResult, StudentError, SubmissionResult
+from grader.rubric import Rubric, load_rubric
 
 from .conftest import SUBMISSIONS
 
@@ -50,6 +53,29 @@ def test_batch_writes_every_file(graded: tuple[Path, dict[str, SubmissionResult]
         for name in ("result.json", *RENDERED):
             assert (out / sid / name).stat().st_size > 0
     assert (out / "correct" / "first_layer.npz").exists()
+
+
+def test_every_stored_result_names_its_assignment(
+        graded: tuple[Path, dict[str, SubmissionResult]]) -> None:
+    """Graded and ungradable results alike: reports draw that assignment's figures."""
+    out, results = graded
+    assert {r.status for r in results.values()} == {"graded", "error"}
+    for sid in results:
+        stored = json.loads((out / sid / "result.json").read_text(encoding="utf-8"))
+        assert stored["info"][ASSIGNMENT] == load_rubric().kind
+
+
+@pytest.mark.parametrize("kind", [*pack_names(), None])
+def test_a_report_draws_only_its_assignments_figures(
+        graded: tuple[Path, dict[str, SubmissionResult]], kind: str | None) -> None:
+    """The two-layer net's first-layer weights beside a result are drawn for that
+    assignment, and for a result stored before results named theirs (None), only."""
+    out, results = graded
+    info = {k: v for k, v in results["correct"].info.items() if k != ASSIGNMENT}
+    result = replace(results["correct"], info=info if kind is None else {**info, ASSIGNMENT: kind})
+    alts = [image.alt for image in report_figures(result, out / "correct")]
+    drawn = any("first-layer weight" in alt for alt in alts)
+    assert drawn == (kind in (None, load_rubric().kind))
 
 
 def test_gradescope_has_the_documented_fields_and_adds_up(
