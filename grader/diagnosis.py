@@ -78,7 +78,8 @@ def name_mistakes(results: tuple[CheckResult, ...], ev: Evidence,
     return tuple(replace(r, mistake=chosen[r.id]) if r.id in chosen else r for r in results)
 
 
-def _matches(check_id: str, library: Library, ev: Evidence, mutants: Mutants) -> list[Mistake]:
+def _matches(check_id: str, library: Library[Any], ev: Evidence,
+             mutants: Mutants) -> list[Mistake]:
     kind = probe_of(ev.rubric, check_id)
     if kind not in mutants.kinds or kind not in ev.probes:
         return []
@@ -171,7 +172,7 @@ def run_once(cache: dict[tuple[str, str, str], Output | None], key: tuple[str, s
     return data
 
 
-def _mutant_output(library: Library, mistake_id: str, kind: str, ev: Evidence,
+def _mutant_output(library: Library[Any], mistake_id: str, kind: str, ev: Evidence,
                    mutants: Mutants) -> ProbeData | None:
     return run_once(_cache, (plan_key(ev), mistake_id, kind),
                     lambda: mutants.run(kind, library.modules[mistake_id], ev))

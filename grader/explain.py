@@ -42,7 +42,7 @@ def explain(results: tuple[CheckResult, ...], ev: Evidence, module: Path | None,
                  if r.status in ("fail", "error") else r for r in results)
 
 
-def _explained(result: CheckResult, library: Library | None,
+def _explained(result: CheckResult, library: Library[Any] | None,
                methods: dict[str, list[tuple[int, str]]], check_lines: CheckLines) -> CheckResult:
     mistake = library.by_id(result.mistake) if library and result.mistake else None
     message = result.message + _measured(result.metrics, result.message)
