@@ -35,9 +35,9 @@ def grade_submission(entry: Path, session: Session,
                      artifacts: Path | None = None) -> SubmissionResult:
     """Grade one submission entry (folder, .py, .ipynb or .zip) under ``session``.
 
-    With ``artifacts``, files for reports are saved there: the trained
-    network's first-layer weights (``first_layer.npz``) and, for notebooks,
-    the executed notebook and its figures.
+    With ``artifacts``, files for reports are saved there: what the pack's
+    probes keep (``ProbeDef.keep``) and, for notebooks, the executed notebook
+    and its figures.
     """
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="sub-", dir=session.tmp) as tmp:

@@ -18,6 +18,7 @@ from grader import api
 from grader.errors import SubmissionError
 from grader.report import github_annotations, render_all
 from grader.report.github import step_summary
+from grader.report.store import kept_files
 from grader.report.gradescope import VISIBILITIES
 from grader.report.html import render_report
 from grader.report.plots import Image
@@ -309,10 +310,26 @@ def test_first_layer_file_keeps_only_what_the_report_draws(tmp_path: Path) -> No
     hidden = MAX_TILES + 50
     W1 = np.ones((int(np.prod(digits.image_shape)), hidden))
     save_first_layer(tmp_path, {"run.W1": W1}, digits)
+    # declared: cleared before grading again, copied for a duplicate submission
+    assert {p.name for p in tmp_path.iterdir()} <= set(kept_files())
     with np.load(tmp_path / "first_layer.npz", allow_pickle=False) as npz:
         assert npz["W1"].shape == (W1.shape[0], MAX_TILES)
     image = first_layer_weights(tmp_path)
     assert image is not None and f"first {MAX_TILES} of the {hidden}" in image.alt
+
+
+def test_the_report_package_names_no_assignment() -> None:
+    """Reports draw a pack's figures from its declarations: no parameter, class, module or
+    kept file of an assignment is named in grader/report."""
+    import grader.report
+    from grader.checkdef import pack
+
+    names = {"W1", "TwoLayerNet", "two_layer_net", "neural_net", "softmax", "Softmax",
+             *kept_files(), *(c for kind in pack_names() for c in pack(kind).checks
+                              if c.startswith("grad_"))}
+    for path in Path(grader.report.__file__).parent.glob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        assert not [n for n in names if re.search(rf"\b{re.escape(n)}\b", text)], path.name
 
 def first_layer_weights_of(folder: Path, W1: Any, shape: tuple[int, int]) -> Image:
     """The figure of exactly ``W1`` (written into a fresh sub-folder of ``folder``)."""
