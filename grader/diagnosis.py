@@ -86,19 +86,31 @@ def _matches(check_id: str, library: Library[Any], ev: Evidence,
     student = mutants.signature(check_id, ev.probes[kind], ev.plan)
     if not student:
         return []
+
+    def mutant_signature(mistake: Mistake) -> Signature | None:
+        def output(of: str) -> ProbeData | None:
+            return _mutant_output(library, mistake.id, of, ev, mutants)
+
+        if mutants.worth_running is not None and not mutants.worth_running(
+                kind, student, output, ev):
+            return None
+        mutant = output(kind)
+        return None if mutant is None else mutants.signature(check_id, mutant, ev.plan)
+
+    return matching(library, check_id, student, mutant_signature)
+
+
+def matching(library: Library[Any], check_id: str, student: Signature,
+             mutant_signature: Callable[[Mistake], Signature | None],
+             value: Callable[[Any, Any], bool] | None = None) -> list[Mistake]:
+    """The mistakes declared to fail ``check_id`` whose mutant gives the ``student``'s
+    signature (``mutant_signature``: None when the mutant could not run)."""
     found = []
     for mistake in library.mistakes:
         if check_id not in mistake.compared or mistake.id not in library.modules:
             continue
-
-        def output(of: str, mistake_id: str = mistake.id) -> ProbeData | None:
-            return _mutant_output(library, mistake_id, of, ev, mutants)
-
-        if mutants.worth_running is not None and not mutants.worth_running(
-                kind, student, output, ev):
-            continue
-        mutant = output(kind)
-        if mutant is not None and same(student, mutants.signature(check_id, mutant, ev.plan)):
+        theirs = mutant_signature(mistake)
+        if theirs is not None and same(student, theirs, value):
             found.append(mistake)
     return found
 

@@ -25,7 +25,7 @@ from typing import Any, Mapping
 import numpy as np
 
 from ...checks.base import Evidence, ProbeData
-from ...diagnosis import Signature, plan_key, resolve, run_once, same
+from ...diagnosis import Signature, matching, plan_key, resolve, run_once
 from ...mistakes import Mistake
 from ...results import CheckResult
 from .lines import explain
@@ -87,15 +87,12 @@ def _matches(check: str, mutants: Mutants, ev: Evidence) -> list[Mistake]:
     student = signature(parts, {probe: _answers(ev.probes[probe], probe) for probe, _ in parts})
     if not student:
         return []
-    found = []
-    for mistake in mutants.mistakes:
-        if check not in mistake.compared or mistake.id not in mutants.modules:
-            continue
+
+    def mutant_signature(mistake: Mistake) -> Signature | None:
         answers = {probe: _mutant_answers(mutants, mistake.id, probe, ev) for probe, _ in parts}
-        if all(a is not None for a in answers.values()) and same(
-                student, signature(parts, answers), same_answer):
-            found.append(mistake)
-    return found
+        return signature(parts, answers) if all(a is not None for a in answers.values()) else None
+
+    return matching(mutants, check, student, mutant_signature, same_answer)
 
 
 def _answers(data: ProbeData, probe: str) -> Answers | None:
