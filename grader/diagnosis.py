@@ -11,7 +11,10 @@ fewest passing ones) wins. A failing check no mutant is compared on takes the
 mistake found for another check, when that mistake is known to fail it too.
 
 The pack says how its mutants run and what a check's outcome depends on
-(:class:`Mutants`); its ``diagnose`` hook calls :func:`name_mistakes`.
+(:class:`Mutants`); its ``diagnose`` hook calls :func:`name_mistakes`. A pack
+whose checks compare several probes at once (the Softmax classifier's
+``consistency``) builds its own signatures and uses the parts:
+:func:`matching`, :func:`resolve`, :func:`run_once` and :func:`plan_key`.
 """
 
 from __future__ import annotations
