@@ -23,8 +23,8 @@ from .errors import ClusterError, GraderError
 from .fingerprint import KEY, fingerprint, run_fingerprint, stored_fingerprint, submission_hash
 from .pipeline import grade_submission, unusable
 from .report.files import write_class_tables, write_result
-from .report.store import (ALL_RESULTS, FIGURES, FIRST_LAYER, atomic_open, atomic_write,
-                           check_order, load_result)
+from .report.store import (ALL_RESULTS, FIGURES, atomic_open, atomic_write, check_order,
+                           kept_files, load_result)
 from .results import SubmissionResult
 from .session import Session
 
@@ -34,7 +34,7 @@ Progress = Callable[[SubmissionResult], None]
 CLUSTER_FAILURE = "cluster_failure"
 """The ``info`` key of an error result that the cluster, not the submission, caused:
 such a result is never up to date."""
-ARTIFACTS = (FIRST_LAYER, "executed.ipynb", FIGURES)
+ARTIFACTS = (*kept_files(), "executed.ipynb", FIGURES)
 """What grading leaves beside a result (removed before the submission is graded again)."""
 
 

@@ -76,6 +76,9 @@ class ProbeDef:
     keep: str | None = None
     """``"module:function"`` of ``keep(folder, arrays, dataset)``: saves files of the probe's
     output for the reports (called when grading with an artifacts folder)."""
+    kept: tuple[str, ...] = ()
+    """The names of the files ``keep`` writes in the folder (removed before the submission
+    is graded again, copied for a submission of the same content)."""
 
 
 @dataclass(frozen=True)

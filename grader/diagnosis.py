@@ -11,17 +11,21 @@ fewest passing ones) wins. A failing check no mutant is compared on takes the
 mistake found for another check, when that mistake is known to fail it too.
 
 The pack says how its mutants run and what a check's outcome depends on
-(:class:`Mutants`); its ``diagnose`` hook calls :func:`name_mistakes`.
+(:class:`Mutants`); its ``diagnose`` hook calls :func:`name_mistakes`. A pack
+whose checks compare several probes at once (the Softmax classifier's
+``consistency``) builds its own signatures and uses the parts:
+:func:`matching`, :func:`resolve`, :func:`run_once` and :func:`plan_key`.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import re
 import threading
 import warnings
 from dataclasses import dataclass, replace
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Mapping, TypeVar
 
 import numpy as np
 
@@ -72,38 +76,57 @@ def name_mistakes(results: tuple[CheckResult, ...], ev: Evidence,
     if library is None:
         return results
     candidates = {r.id: _matches(r.id, library, ev, mutants) for r in failing}
-    chosen = _resolve(candidates, {r.id for r in results if r.status == "pass"}, library)
+    chosen = resolve(candidates, {r.id for r in results if r.status == "pass"},
+                     library.mistakes)
     return tuple(replace(r, mistake=chosen[r.id]) if r.id in chosen else r for r in results)
 
 
-def _matches(check_id: str, library: Library, ev: Evidence, mutants: Mutants) -> list[Mistake]:
+def _matches(check_id: str, library: Library[Any], ev: Evidence,
+             mutants: Mutants) -> list[Mistake]:
     kind = probe_of(ev.rubric, check_id)
     if kind not in mutants.kinds or kind not in ev.probes:
         return []
     student = mutants.signature(check_id, ev.probes[kind], ev.plan)
     if not student:
         return []
+
+    def mutant_signature(mistake: Mistake) -> Signature | None:
+        def output(of: str) -> ProbeData | None:
+            return _mutant_output(library, mistake.id, of, ev, mutants)
+
+        if mutants.worth_running is not None and not mutants.worth_running(
+                kind, student, output, ev):
+            return None
+        mutant = output(kind)
+        return None if mutant is None else mutants.signature(check_id, mutant, ev.plan)
+
+    return matching(library, check_id, student, mutant_signature)
+
+
+def matching(library: Library[Any], check_id: str, student: Signature,
+             mutant_signature: Callable[[Mistake], Signature | None],
+             value: Callable[[Any, Any], bool] | None = None) -> list[Mistake]:
+    """The mistakes declared to fail ``check_id`` whose mutant gives the ``student``'s
+    signature (``mutant_signature``: None when the mutant could not run)."""
     found = []
     for mistake in library.mistakes:
         if check_id not in mistake.compared or mistake.id not in library.modules:
             continue
-
-        def output(of: str, mistake_id: str = mistake.id) -> ProbeData | None:
-            return _mutant_output(library, mistake_id, of, ev, mutants)
-
-        if mutants.worth_running is not None and not mutants.worth_running(
-                kind, student, output, ev):
-            continue
-        mutant = output(kind)
-        if mutant is not None and same(student, mutants.signature(check_id, mutant, ev.plan)):
+        theirs = mutant_signature(mistake)
+        if theirs is not None and same(student, theirs, value):
             found.append(mistake)
     return found
 
 
-def _resolve(candidates: Mapping[str, list[Mistake]], passing: set[str],
-             library: Library) -> dict[str, str]:
-    """One mistake per failing check: the most explaining, least contradicted, first declared."""
-    order = {m.id: k for k, m in enumerate(library.mistakes)}
+def resolve(candidates: Mapping[str, list[Mistake]], passing: set[str],
+            mistakes: tuple[Mistake, ...],
+            messages: Mapping[str, str] | None = None) -> dict[str, str]:
+    """One mistake per failing check: the most explaining, least contradicted, first declared.
+
+    A check without candidates takes a named mistake that declares it; given the checks'
+    ``messages``, preferably one whose method its message names (the student's exception
+    says where it was raised)."""
+    order = {m.id: k for k, m in enumerate(mistakes)}
     explains: dict[str, int] = {}
     for found in candidates.values():
         for mistake in found:
@@ -113,50 +136,61 @@ def _resolve(candidates: Mapping[str, list[Mistake]], passing: set[str],
         return (-explains[m.id], len(set(m.checks) & passing), order[m.id])
 
     chosen = {check: min(found, key=rank).id for check, found in candidates.items() if found}
-    named = sorted({chosen[c] for c in chosen}, key=lambda i: order[i])
-    for check, found in candidates.items():
-        if check in chosen:
+    named = sorted(set(chosen.values()), key=lambda i: order[i])
+    for check in candidates:
+        declaring = [mistakes[order[i]] for i in named if check in mistakes[order[i]].checks]
+        if check in chosen or not declaring:
             continue
-        carried = next((i for i in named if check in library.mistakes[order[i]].checks), None)
-        if carried is not None:
-            chosen[check] = carried
+        message = (messages or {}).get(check, "")
+        chosen[check] = next((m.id for m in declaring
+                              if m.method and re.search(rf"\b{m.method}\b", message)),
+                             declaring[0].id)
     return chosen
 
 
-def _plan_key(ev: Evidence) -> str:
-    text = json.dumps([[p.kind, p.args] for p in ev.plan.probes], sort_keys=True, default=str)
-    key = (f"{ev.rubric.kind}|{ev.rubric.path}|{ev.rubric.reference}|{ev.rubric.seed}|"
-           f"{ev.rubric.reg_scale}|{text}")
-    return hashlib.sha256(key.encode()).hexdigest()
-
-
-def _key_of(ev: Evidence) -> str:
+def plan_key(ev: Evidence) -> str:
+    """What a mutant's outputs depend on: the assignment, its reference and the plan."""
     if "plan_key" not in ev.memo:
-        ev.memo["plan_key"] = _plan_key(ev)
-    key: str = ev.memo["plan_key"]
-    return key
+        text = json.dumps([[p.kind, p.args] for p in ev.plan.probes], sort_keys=True,
+                          default=str)
+        r = ev.rubric
+        key = f"{r.kind}|{r.path}|{r.reference}|{r.seed}|{r.reg_scale}|{text}"
+        ev.memo["plan_key"] = hashlib.sha256(key.encode()).hexdigest()
+    found: str = ev.memo["plan_key"]
+    return found
 
 
-def _mutant_output(library: Library, mistake_id: str, kind: str, ev: Evidence,
-                   mutants: Mutants) -> ProbeData | None:
-    key = (_key_of(ev), mistake_id, kind)
+Output = TypeVar("Output")
+
+
+def run_once(cache: dict[tuple[str, str, str], Output | None], key: tuple[str, str, str],
+             run: Callable[[], Output]) -> Output | None:
+    """``cache[key]``, computed by ``run()`` on first use (None when it raised).
+
+    One mutant runs at a time: each runs once per plan and process, and the warnings
+    filter (np.matrix warns; a mistake's overflow must not become an error) is global."""
     with _lock:
-        if key in _cache:
-            return _cache[key]
-    # One mutant run at a time: each runs once per plan and process, and the warnings
-    # filter (np.matrix warns; a mistake's warning must not become an error) is global.
+        if key in cache:
+            return cache[key]
     with _run_lock:
-        if key in _cache:
-            return _cache[key]
+        with _lock:
+            if key in cache:
+                return cache[key]
         try:
             with np.errstate(all="ignore"), warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                data: ProbeData | None = mutants.run(kind, library.modules[mistake_id], ev)
+                data: Output | None = run()
         except Exception:
             data = None
         with _lock:
-            _cache[key] = data
+            cache[key] = data
     return data
+
+
+def _mutant_output(library: Library[Any], mistake_id: str, kind: str, ev: Evidence,
+                   mutants: Mutants) -> ProbeData | None:
+    return run_once(_cache, (plan_key(ev), mistake_id, kind),
+                    lambda: mutants.run(kind, library.modules[mistake_id], ev))
 
 
 def per_case(data: ProbeData, names: list[str], keys: list[str],
@@ -176,11 +210,12 @@ def per_case(data: ProbeData, names: list[str], keys: list[str],
     return sig
 
 
-def same(a: Signature, b: Signature) -> bool:
-    """Equal keys, equal errors, and arrays equal to within rounding."""
+def same(a: Signature, b: Signature, value: Callable[[Any, Any], bool] | None = None) -> bool:
+    """Equal keys, and equal values by ``value`` (default :func:`same_value`: equal errors,
+    arrays equal to within rounding)."""
     if a.keys() != b.keys():
         return False
-    return all(same_value(a[k], b[k]) for k in a)
+    return all((value or same_value)(a[k], b[k]) for k in a)
 
 
 def same_value(x: Any, y: Any) -> bool:

@@ -42,7 +42,7 @@ def explain(results: tuple[CheckResult, ...], ev: Evidence, module: Path | None,
                  if r.status in ("fail", "error") else r for r in results)
 
 
-def _explained(result: CheckResult, library: Library | None,
+def _explained(result: CheckResult, library: Library[Any] | None,
                methods: dict[str, list[tuple[int, str]]], check_lines: CheckLines) -> CheckResult:
     mistake = library.by_id(result.mistake) if library and result.mistake else None
     message = result.message + _measured(result.metrics, result.message)
@@ -101,19 +101,28 @@ def _methods(module: Path | None, class_name: str) -> dict[str, list[tuple[int, 
     out: dict[str, list[tuple[int, str]]] = {}
     i = start + 1
     while i < len(lines) and (not _is_code(lines[i]) or _indent(lines[i]) > outer):
-        match = re.match(r"(\s*)def\s+(\w+)\s*\(", lines[i])
+        match = DEF.match(lines[i])
         if not match:
             i += 1
             continue
-        j, body = i + 1, []
-        while j < len(lines) and (not _is_code(lines[j])
-                                  or _indent(lines[j]) > len(match.group(1))):
-            if _is_code(lines[j]):
-                body.append((j + 1, lines[j].strip()))
-            j += 1
-        out.setdefault(match.group(2), _without_docstring(lines[i], body))
-        i = j
+        body, i = function_body(lines, i)
+        out.setdefault(match.group(2), body)
     return out
+
+
+DEF = re.compile(r"(\s*)(?:async\s+)?def\s+(\w+)\s*\(")
+"""A line that starts a function or method: its indentation and name."""
+
+
+def function_body(lines: list[str], start: int) -> tuple[list[tuple[int, str]], int]:
+    """The code lines (numbered from 1; no blanks, comments, signature continuations or
+    docstring) of the function defined on ``lines[start]``, and the index after them."""
+    j, body, outer = start + 1, [], _indent(lines[start])
+    while j < len(lines) and (not _is_code(lines[j]) or _indent(lines[j]) > outer):
+        if _is_code(lines[j]):
+            body.append((j + 1, lines[j].strip()))
+        j += 1
+    return _without_docstring(lines[start], body), j
 
 
 def _indent(line: str) -> int:

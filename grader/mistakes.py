@@ -16,7 +16,7 @@ import logging
 import threading
 from dataclasses import dataclass, field
 from types import ModuleType
-from typing import Callable, Literal, Sequence
+from typing import Any, Callable, Generic, Literal, Sequence, TypeVar
 
 from .errors import MistakeError
 from .rubric import Rubric
@@ -95,64 +95,107 @@ def method_raises(name: str, exception: str = "NotImplementedError") -> Transfor
     return transform
 
 
+Loaded = TypeVar("Loaded")
+
+
 @dataclass(frozen=True)
-class Library:
-    """The mistakes of one assignment, with their mutants loaded as modules."""
+class Library(Generic[Loaded]):
+    """The mistakes of one assignment, with their mutants loaded."""
 
     mistakes: tuple[Mistake, ...]
-    modules: dict[str, ModuleType] = field(default_factory=dict)
-    """Mutant modules by mistake id (importable mistakes only)."""
+    modules: dict[str, Loaded] = field(default_factory=dict)
+    """Mutants by mistake id (importable mistakes only): modules, or what the pack's
+    ``load_mutant`` makes of its course files."""
 
     def by_id(self, mistake_id: str) -> Mistake | None:
         return next((m for m in self.mistakes if m.id == mistake_id), None)
 
 
-_cache: dict[tuple[str, str, float], Library | None] = {}
+LoadMutant = Callable[[dict[str, str], float, str], Any]
+"""A pack's ``load_mutant(sources, reg_scale, name)`` (in its ``mistakes.py``): the mutant
+made of the course files' sources (file name -> text), for an assignment of several files.
+Without it the reference's one file is run as the module ``name``."""
+
+_cache: dict[tuple[str, str, float], Library[Any] | None] = {}
 _lock = threading.Lock()
 
 
-def library_for(rubric: Rubric) -> Library | None:
+def library_for(rubric: Rubric) -> Library[Any] | None:
     """The rubric's mistake library with mutants loaded, once per process; None if absent."""
-    key = (rubric.name, str(rubric.reference), rubric.reg_scale)
+    key = (rubric.kind, str(rubric.reference), rubric.reg_scale)
     with _lock:
         if key not in _cache:
             _cache[key] = _load_library(rubric)
         return _cache[key]
 
 
+def _pack_mistakes(assignment: str) -> ModuleType | None:
+    try:
+        return importlib.import_module(f"grader.assignments.{assignment}.mistakes")
+    except ImportError:
+        return None  # also the student build, which ships no mistake library
+
+
 def mistakes_of(assignment: str) -> tuple[Mistake, ...] | None:
     """The declared mistakes of an assignment pack, or None when it has none."""
-    try:
-        pack = importlib.import_module(f"grader.assignments.{assignment}.mistakes")
-    except ImportError:
+    pack = _pack_mistakes(assignment)
+    if pack is None:
         return None
     mistakes: Sequence[Mistake] = getattr(pack, "MISTAKES", ())
     return tuple(mistakes)
 
 
-def _load_library(rubric: Rubric) -> Library | None:
-    mistakes = mistakes_of(rubric.name)
-    if not mistakes:
-        return None
+def reference_sources(rubric: Rubric) -> dict[str, str] | None:
+    """The reference's course files (file name -> text): the rubric's ``modules`` beside
+    its reference, or the reference alone; None when they cannot be read."""
+    folder = rubric.reference.parent
     try:
-        source = rubric.reference.read_text(encoding="utf-8")
+        return {name: (folder / name).read_text(encoding="utf-8")
+                for name in rubric.modules or (rubric.reference.name,)}
     except (OSError, ValueError):
         return None  # a build without the reference: no diagnosis
+
+
+def with_mistake(sources: dict[str, str], mistake: Mistake, default: str) -> dict[str, str]:
+    """The course files with ``mistake`` made in its ``file`` (None: ``default``)."""
+    name = mistake.file or default
+    if name not in sources:
+        raise MistakeError(f"{mistake.id}: no course file {name} (have: {', '.join(sources)})")
+    return {**sources, name: mistake.apply(sources[name])}
+
+
+def _load_library(rubric: Rubric) -> Library[Any] | None:
+    pack = _pack_mistakes(rubric.kind)
+    mistakes = mistakes_of(rubric.kind)
+    sources = reference_sources(rubric) if mistakes else None
+    if pack is None or not mistakes or sources is None:
+        return None
+    load: LoadMutant = getattr(pack, "load_mutant", _run_module)
     modules = {}
     for k, mistake in enumerate(mistakes):
         if mistake.status != "graded":
             continue
-        module = ModuleType(f"_grader_mistake_{k}_{mistake.id}")
         try:
-            mutated = mistake.apply(source)
+            mutated = with_mistake(sources, mistake, rubric.reference.name)
         except MistakeError as exc:  # the tests catch this; grading goes on without it
             logger.warning("%s", exc)
             continue
-        # The grader's own code (the reference with one known change), run in the parent.
-        exec(compile(mutated, f"<mistake {mistake.id}>", "exec"), module.__dict__)
-        module.REG_SCALE = rubric.reg_scale  # type: ignore[attr-defined]
-        modules[mistake.id] = module
+        try:
+            modules[mistake.id] = load(mutated, rubric.reg_scale,
+                                       f"_grader_mistake_{k}_{mistake.id}")
+        except Exception:  # the grader's own variant failed to load: no diagnosis by it
+            logger.exception("mistake %s: the mutated reference does not load", mistake.id)
     return Library(mistakes, modules)
+
+
+def _run_module(sources: dict[str, str], reg_scale: float, name: str) -> ModuleType:
+    """The one course file, run as module ``name`` (the grader's own code: the reference
+    with one known change, run in the parent)."""
+    (source,) = sources.values()
+    module = ModuleType(name)
+    exec(compile(source, f"<mistake {name}>", "exec"), module.__dict__)
+    module.REG_SCALE = reg_scale  # type: ignore[attr-defined]
+    return module
 
 
 _compiled: dict[tuple[str, str], str | None] = {}
@@ -160,12 +203,11 @@ _compiled: dict[tuple[str, str], str | None] = {}
 
 def import_mistake(rubric: Rubric, error_type: str, message: str) -> Mistake | None:
     """The known mistake whose mutant fails to import with the same error, if any."""
-    mistakes = mistakes_of(rubric.name)
+    mistakes = mistakes_of(rubric.kind)
     if error_type != "SyntaxError" or not mistakes:
         return None  # also the student build: no library, a recorded reference
-    try:
-        source = rubric.reference.read_text(encoding="utf-8")
-    except (OSError, ValueError):
+    sources = reference_sources(rubric)
+    if sources is None:
         return None
     for mistake in mistakes:
         if mistake.status != "error":
@@ -173,16 +215,18 @@ def import_mistake(rubric: Rubric, error_type: str, message: str) -> Mistake | N
         key = (str(rubric.reference), mistake.id)
         with _lock:
             if key not in _compiled:
-                _compiled[key] = _syntax_message(mistake, source)
+                _compiled[key] = _syntax_message(mistake, sources, rubric.reference.name)
             found = _compiled[key]
         if found is not None and found == message:
             return mistake
     return None
 
 
-def _syntax_message(mistake: Mistake, source: str) -> str | None:
+def _syntax_message(mistake: Mistake, sources: dict[str, str], default: str) -> str | None:
+    """The syntax error of the file the mistake changes, or None."""
     try:
-        compile(mistake.apply(source), "<mistake>", "exec", dont_inherit=True)
+        source = with_mistake(sources, mistake, default)[mistake.file or default]
+        compile(source, "<mistake>", "exec", dont_inherit=True)
     except SyntaxError as exc:
         return exc.msg
     except (MistakeError, ValueError):

@@ -23,7 +23,7 @@ from .checkdef import child_files, pack
 from . import needs
 from .needs import needs_data, probe_defs, probe_limits
 from .artifacts import save_notebook_artifacts
-from .results import CheckResult, CheckStatus, StudentError, SubmissionResult
+from .results import ASSIGNMENT, CheckResult, CheckStatus, StudentError, SubmissionResult
 from .sandbox import Child, ChildConfig, ProbeOutcome, ProbeRequest
 from .reference import stand_in_source
 from .session import Session
@@ -35,9 +35,9 @@ def grade_submission(entry: Path, session: Session,
                      artifacts: Path | None = None) -> SubmissionResult:
     """Grade one submission entry (folder, .py, .ipynb or .zip) under ``session``.
 
-    With ``artifacts``, files for reports are saved there: the trained
-    network's first-layer weights (``first_layer.npz``) and, for notebooks,
-    the executed notebook and its figures.
+    With ``artifacts``, files for reports are saved there: what the pack's
+    probes keep (``ProbeDef.keep``) and, for notebooks, the executed notebook
+    and its figures.
     """
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="sub-", dir=session.tmp) as tmp:
@@ -85,7 +85,7 @@ def _grade_loaded(submission: Submission, workdir: Path, session: Session, start
     order = {c: i for i, c in enumerate(session.check_ids)}
     checks = tuple(sorted(module_checks + notebook_checks, key=lambda c: order[c.id]))
     timing["total"] = round(time.monotonic() - started, 3)
-    info = {"rubric": rubric.name, "dataset": _dataset_name(session),
+    info = {"rubric": rubric.name, ASSIGNMENT: rubric.kind, "dataset": _dataset_name(session),
             "module": _relative(module, submission, workdir) if submission.module or not module
             else f"{_relative(submission.notebook, submission, workdir)} (class defined in the notebook)",
             "notebook": _relative(submission.notebook, submission, workdir)}
@@ -377,4 +377,5 @@ def unusable(sub_id: str, session: Session, reason: str, started: float | None =
                _error_checks(session, notebook_ids, f"Not graded: {reason}"))
     return SubmissionResult(sub_id, "error", checks, reason,
                             {"total": round(time.monotonic() - started, 3)} if started else {},
-                            {"rubric": session.rubric.name}).bounded()
+                            {"rubric": session.rubric.name, ASSIGNMENT: session.rubric.kind}
+                            ).bounded()

@@ -166,6 +166,11 @@ class CheckResult:
         )
 
 
+ASSIGNMENT = "assignment"
+"""The ``info`` key naming the assignment pack (the rubric's ``kind``) that graded a result:
+its reports draw that pack's figures."""
+
+
 @dataclass(frozen=True)
 class SubmissionResult:
     """Everything grading one submission found."""
@@ -181,7 +186,8 @@ class SubmissionResult:
     timing: Mapping[str, float] = field(default_factory=dict)
     """Wall seconds per stage; the only part that differs between two runs."""
     info: Mapping[str, Any] = field(default_factory=dict)
-    """Facts about the submission: files found, data set, rubric name."""
+    """Facts about the submission: files found, data set, rubric name, and under
+    :data:`ASSIGNMENT` the assignment pack that graded it (absent in older results)."""
 
     @property
     def score(self) -> float:

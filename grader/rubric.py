@@ -18,7 +18,7 @@ from typing import Any, Mapping
 from .checkdef import CheckDef, Number, Option, Pack, pack
 from .errors import RubricError
 from .limits import Limits
-from .resources import DEFAULT_ASSIGNMENT, rubric_path
+from .resources import DEFAULT_ASSIGNMENT, RUBRIC_FILE, pack_dir, rubric_path
 
 _Number = Number
 
@@ -129,6 +129,17 @@ def load_rubric(path: str | Path | None = None) -> Rubric:
     return _Reader(path).rubric(raw)
 
 
+def _shipped_assignment(kind: str) -> Mapping[str, Any]:
+    """The ``[assignment]`` table of the pack's own rubric: what a rubric of that kind
+    leaves out (the student's module, the class) is the pack's (empty when unreadable)."""
+    try:
+        raw = tomllib.loads((pack_dir(kind) / RUBRIC_FILE).read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError):
+        return {}
+    meta = raw.get("assignment")
+    return {k: v for k, v in meta.items() if isinstance(v, str)} if isinstance(meta, dict) else {}
+
+
 class _Reader:
     """Validates one rubric file's parsed TOML, naming the key on every error."""
 
@@ -185,13 +196,14 @@ class _Reader:
         reference = self.path.parent / self.value(meta, "assignment", "reference", (str,))
         if not reference.is_file():
             raise self.fail("assignment.reference", f"no such file: {reference}")
-        name = self.value(meta, "assignment", "name", (str,), "two_layer_net")
         # a renamed copy of a rubric (another course's name) keeps the shipped pack's checks
         kind = self.value(meta, "assignment", "kind", (str,), DEFAULT_ASSIGNMENT)
         try:
             declared = pack(kind)
         except RubricError as exc:
             raise self.fail("assignment.kind", exc.reason) from None
+        shipped = _shipped_assignment(kind)
+        name = self.value(meta, "assignment", "name", (str,), kind)
         self.declared = declared.checks
         if declared.dataset_required is not None:
             self.dataset_required = declared.dataset_required
@@ -203,8 +215,9 @@ class _Reader:
             path=self.path.resolve(),
             name=name,
             kind=kind,
-            module=self.value(meta, "assignment", "module", (str,), "neural_net.py"),
-            class_name=self.value(meta, "assignment", "class_name", (str,), "TwoLayerNet"),
+            module=self.value(meta, "assignment", "module", (str,), shipped.get("module")),
+            class_name=self.value(meta, "assignment", "class_name", (str,),
+                                  shipped.get("class_name")),
             modules=tuple(modules),
             reference=reference.resolve(),
             reg_scale=1.0 if convention == "reg" else 0.5,

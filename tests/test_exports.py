@@ -8,6 +8,7 @@ import json
 import re
 import shutil
 import xml.etree.ElementTree as ET
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -17,14 +18,17 @@ from grader import api
 from grader.errors import SubmissionError
 from grader.report import github_annotations, render_all
 from grader.report.github import step_summary
+from grader.report.store import kept_files
 from grader.report.gradescope import VISIBILITIES
 from grader.report.html import render_report
 from grader.report.plots import Image
 from grader.report.junit import junit_xml
 from grader.report.tables import fmt
 from grader.report.views import HIDDEN_CASE_KEYS, student_view
-from grader.results import CheckResult, StudentError, SubmissionResult
-from grader.rubric import Rubric
+from grader.report.figures import report_figures
+from grader.resources import pack_names
+from grader.results import ASSIGNMENT, CheckResult, StudentError, SubmissionResult
+from grader.rubric import Rubric, load_rubric
 
 from .conftest import SUBMISSIONS
 
@@ -50,6 +54,29 @@ def test_batch_writes_every_file(graded: tuple[Path, dict[str, SubmissionResult]
         for name in ("result.json", *RENDERED):
             assert (out / sid / name).stat().st_size > 0
     assert (out / "correct" / "first_layer.npz").exists()
+
+
+def test_every_stored_result_names_its_assignment(
+        graded: tuple[Path, dict[str, SubmissionResult]]) -> None:
+    """Graded and ungradable results alike: reports draw that assignment's figures."""
+    out, results = graded
+    assert {r.status for r in results.values()} == {"graded", "error"}
+    for sid in results:
+        stored = json.loads((out / sid / "result.json").read_text(encoding="utf-8"))
+        assert stored["info"][ASSIGNMENT] == load_rubric().kind
+
+
+@pytest.mark.parametrize("kind", [*pack_names(), None])
+def test_a_report_draws_only_its_assignments_figures(
+        graded: tuple[Path, dict[str, SubmissionResult]], kind: str | None) -> None:
+    """The two-layer net's first-layer weights beside a result are drawn for that
+    assignment, and for a result stored before results named theirs (None), only."""
+    out, results = graded
+    info = {k: v for k, v in results["correct"].info.items() if k != ASSIGNMENT}
+    result = replace(results["correct"], info=info if kind is None else {**info, ASSIGNMENT: kind})
+    alts = [image.alt for image in report_figures(result, out / "correct")]
+    drawn = any("first-layer weight" in alt for alt in alts)
+    assert drawn == (kind in (None, load_rubric().kind))
 
 
 def test_gradescope_has_the_documented_fields_and_adds_up(
@@ -283,10 +310,26 @@ def test_first_layer_file_keeps_only_what_the_report_draws(tmp_path: Path) -> No
     hidden = MAX_TILES + 50
     W1 = np.ones((int(np.prod(digits.image_shape)), hidden))
     save_first_layer(tmp_path, {"run.W1": W1}, digits)
+    # declared: cleared before grading again, copied for a duplicate submission
+    assert {p.name for p in tmp_path.iterdir()} <= set(kept_files())
     with np.load(tmp_path / "first_layer.npz", allow_pickle=False) as npz:
         assert npz["W1"].shape == (W1.shape[0], MAX_TILES)
     image = first_layer_weights(tmp_path)
     assert image is not None and f"first {MAX_TILES} of the {hidden}" in image.alt
+
+
+def test_the_report_package_names_no_assignment() -> None:
+    """Reports draw a pack's figures from its declarations: no parameter, class, module or
+    kept file of an assignment is named in grader/report."""
+    import grader.report
+    from grader.checkdef import pack
+
+    names = {"W1", "TwoLayerNet", "two_layer_net", "neural_net", "softmax", "Softmax",
+             *kept_files(), *(c for kind in pack_names() for c in pack(kind).checks
+                              if c.startswith("grad_"))}
+    for path in Path(grader.report.__file__).parent.glob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        assert not [n for n in names if re.search(rf"\b{re.escape(n)}\b", text)], path.name
 
 def first_layer_weights_of(folder: Path, W1: Any, shape: tuple[int, int]) -> Image:
     """The figure of exactly ``W1`` (written into a fresh sub-folder of ``folder``)."""

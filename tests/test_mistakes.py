@@ -16,7 +16,7 @@ from grader.pipeline import grade_submission
 from grader.rubric import Rubric, load_rubric
 from grader.session import Session
 
-from .conftest import EXAMPLES, SUBMISSIONS, write_rubric
+from .conftest import EXAMPLES, REFERENCE, SUBMISSIONS, write_rubric
 
 
 def without_markers(source: str) -> str:
@@ -57,10 +57,23 @@ def test_code_quoted_in_a_comment_is_neither_counted_nor_changed() -> None:
         only_comment.apply(source)
 
 
-def test_diagnosis_degrades_to_no_mistake_without_a_library(tmp_path: Path) -> None:
-    path = write_rubric(tmp_path, replace={'name = "two_layer_net"': 'name = "no_such_pack"'})
-    other = load_rubric(path)
-    assert mistakes_of(other.name) is None and library_for(other) is None
+def test_a_renamed_rubric_keeps_its_packs_mistakes(tmp_path: Path) -> None:
+    """The library is the pack's (the rubric's kind), whatever the course calls the rubric."""
+    path = write_rubric(tmp_path, replace={'name = "two_layer_net"': 'name = "cs231n_2024"'})
+    renamed = load_rubric(path)
+    library = library_for(renamed)
+    assert library is not None and library.mistakes == mistakes_of(renamed.kind)
+
+
+def test_diagnosis_degrades_to_no_mistake_without_a_library(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import grader.mistakes
+
+    monkeypatch.setattr(grader.mistakes, "_pack_mistakes", lambda assignment: None)
+    copied = tmp_path / REFERENCE.name  # another reference: not the library cached before
+    copied.write_text(REFERENCE.read_text(encoding="utf-8"), encoding="utf-8")
+    other = dataclasses.replace(load_rubric(), reference=copied)
+    assert mistakes_of(other.kind) is None and library_for(other) is None
     with Session(other, check_ids=("scores", "predict")) as session:
         result = grade_submission(SUBMISSIONS / "predict_omits_b2", session)
     predict = result.check("predict")
@@ -95,3 +108,35 @@ def test_the_demo_students_mistakes_are_named(tmp_path: Path) -> None:
                if c.status in ("fail", "error")]
     assert len(failing) >= 5
     assert [f"{name}:{c.id}" for name, c in failing if c.mistake is None] == []
+
+
+def test_the_library_makes_each_mistake_in_its_own_file() -> None:
+    """An assignment of several course files: each mistake is made in the file it names,
+    and the pack's ``load_mutant`` loads the files together."""
+    from grader.assignments.softmax import mistakes as softmax_mistakes
+    from grader.assignments.softmax.modules import CLASSIFIER_FILE, CourseModules
+
+    rubric = load_rubric("softmax")
+    library = library_for(rubric)
+    assert library is not None
+    assert set(library.modules) == {m.id for m in softmax_mistakes.MISTAKES}
+    assert {m.file for m in softmax_mistakes.MISTAKES} == set(rubric.modules)
+    classifier = next(m for m in softmax_mistakes.MISTAKES if m.file == CLASSIFIER_FILE)
+    assert isinstance(library.modules[classifier.id], CourseModules)
+
+
+def test_a_mistake_that_stops_the_import_is_found_in_its_own_file(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import grader.mistakes
+    from grader.assignments.softmax.mistakes import _UPDATE
+    from grader.assignments.softmax.modules import CLASSIFIER_FILE
+
+    rubric = load_rubric("softmax")
+    broken = Mistake("update_cut_short", ("train",), "line {lineno} is cut short.",
+                     ((_UPDATE, _UPDATE.split("*")[0] + "*"),), status="error",
+                     file=CLASSIFIER_FILE)
+    monkeypatch.setattr(grader.mistakes, "mistakes_of", lambda assignment: (broken,))
+    source = (rubric.reference.parent / CLASSIFIER_FILE).read_text(encoding="utf-8")
+    with pytest.raises(SyntaxError) as error:
+        compile(broken.apply(source), CLASSIFIER_FILE, "exec", dont_inherit=True)
+    assert grader.mistakes.import_mistake(rubric, "SyntaxError", error.value.msg) is broken

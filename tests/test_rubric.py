@@ -10,6 +10,7 @@ import pytest
 
 from grader.errors import RubricError
 from grader.checkdef import pack
+from grader.resources import pack_names, rubric_path
 from grader.rubric import load_rubric
 
 from .conftest import REFERENCE, RUBRIC_PATH, write_rubric
@@ -99,3 +100,23 @@ def test_the_notebook_name_defaults_to_the_packs(tmp_path: Path) -> None:
     (tmp_path / "own").mkdir()
     renamed = load_rubric(write_rubric(tmp_path / "own", replace={name_line: 'name = "mine.ipynb"'}))
     assert renamed.notebook["name"] == "mine.ipynb"
+
+
+@pytest.mark.parametrize("kind", pack_names())
+def test_a_rubric_that_names_only_its_kind_takes_the_packs_module_and_class(
+        tmp_path: Path, kind: str) -> None:
+    """The student's module, the class and the name default to the selected pack's,
+    whichever pack it is."""
+    shipped = load_rubric(kind)
+    head, rest = rubric_path(kind).read_text(encoding="utf-8").split("[limits]", 1)
+    meta = tomllib.loads(head)["assignment"]
+    head = "\n".join(line for line in head.splitlines()
+                     if line.split("=")[0].strip() not in ("name", "module", "class_name", "kind"))
+    text = head.replace(f'"{meta["reference"]}"', f'"{shipped.reference}"').replace(
+        "[assignment]", f'[assignment]\nkind = "{kind}"') + "\n[limits]" + rest
+    path = tmp_path / "rubric.toml"
+    path.write_text(text, encoding="utf-8")
+    assert not {"name", "module", "class_name"} & set(tomllib.loads(text)["assignment"])
+    rubric = load_rubric(path)
+    assert (rubric.kind, rubric.name, rubric.module, rubric.class_name) == (
+        kind, kind, shipped.module, shipped.class_name)

@@ -170,11 +170,23 @@ def _load_module(name: str, path: str) -> types.ModuleType:
 
 
 def _load_student(path: str, root: str) -> types.ModuleType:
-    """Import the student's file as ``neural_net``, with its folders on sys.path."""
+    """Import the student's file under its own name, with its folders on sys.path."""
     for folder in (root, os.path.dirname(path)):
         if folder not in sys.path:
             sys.path.insert(0, folder)
-    return _load_module("neural_net", path)
+    return _load_module(student_module_name(path), path)
+
+
+STUDENT_MODULE = "_student_module"
+"""The module name of a student's file whose own name is taken (``numpy.py``) or none."""
+
+
+def student_module_name(path: str) -> str:
+    """The file's name without ``.py`` (what messages and type names then say), unless
+    that would shadow a module imported or of the standard library."""
+    name = os.path.basename(path).removesuffix(".py")
+    taken = name in sys.modules or name in sys.stdlib_module_names
+    return name if name.isidentifier() and not taken else STUDENT_MODULE
 
 
 STUDENT_PACKAGE = "_student_course"

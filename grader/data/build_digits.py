@@ -10,7 +10,7 @@ row-major order followed by the label. The rows are shuffled once with
 * ``y``: int64, shape (1797,), values 0..9.
 
 The result is written to ``grader/data/digits.npz`` and copied, byte for byte,
-to ``grader/assignments/two_layer_net/student_template/cs231n/datasets/digits.npz``.
+over every assignment pack's student copy (``student_template/*/datasets/digits.npz``).
 
 This script is run by hand, never imported by the package::
 
@@ -30,8 +30,8 @@ import numpy as np
 
 HERE = Path(__file__).resolve().parent
 OUTPUT = HERE / "digits.npz"
-STUDENT_COPY = (HERE.parent / "assignments" / "two_layer_net" / "student_template" / "cs231n"
-                / "datasets" / "digits.npz")
+STUDENT_COPIES = "assignments/*/student_template/*/datasets/digits.npz"
+"""Where the packs' starters ship the data set (relative to the package)."""
 NUM_SAMPLES = 1797
 NUM_PIXELS = 64
 SHUFFLE_SEED = 0
@@ -69,9 +69,10 @@ def main() -> None:
     order = np.random.RandomState(SHUFFLE_SEED).permutation(NUM_SAMPLES)
     np.savez_compressed(OUTPUT, X=X[order], y=y[order])
 
-    STUDENT_COPY.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(OUTPUT, STUDENT_COPY)
-    print(f"wrote {OUTPUT} and {STUDENT_COPY} ({OUTPUT.stat().st_size} bytes each)")
+    copies = sorted(HERE.parent.glob(STUDENT_COPIES))
+    for copy in copies:
+        shutil.copyfile(OUTPUT, copy)
+    print(f"wrote {OUTPUT} and {', '.join(map(str, copies))} ({OUTPUT.stat().st_size} bytes each)")
 
 
 if __name__ == "__main__":

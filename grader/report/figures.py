@@ -17,7 +17,7 @@ from typing import Any, Callable, Mapping, Sequence
 
 from ..checkdef import pack, resolve
 from ..resources import pack_names
-from ..results import SubmissionResult
+from ..results import ASSIGNMENT, SubmissionResult
 from . import plots
 from .plots import Image, Series
 from .store import FIGURES
@@ -29,14 +29,21 @@ _MAX_NOTEBOOK_FIGURES = 20
 def report_figures(result: SubmissionResult, folder: Path) -> list[Image]:
     """The charts of one submission's report, in the order shown."""
     images = [accuracy_run_loss(result), accuracy_per_epoch(result), toy_run_loss(result)]
-    images += [figure(result, folder) for figure in _pack_figures()]
+    images += [figure(result, folder) for figure in _pack_figures(result)]
     return [image for image in images if image is not None]
 
 
-def _pack_figures() -> list[Callable[[SubmissionResult, Path], Image | None]]:
-    """The figures every shipped pack declares (a result does not name its assignment:
-    each figure draws nothing for a result it has nothing of)."""
-    return [resolve(ref) for name in pack_names() for ref in pack(name).figures]
+Figure = Callable[[SubmissionResult, Path], Image | None]
+
+
+def _pack_figures(result: SubmissionResult) -> list[Figure]:
+    """The figures of the pack that graded ``result``. A result stored before results named
+    their assignment gets every shipped pack's (each draws nothing it has nothing of)."""
+    kind = result.info.get(ASSIGNMENT)
+    names = pack_names()
+    if kind is not None:
+        names = tuple(n for n in names if n == kind)
+    return [resolve(ref) for name in names for ref in pack(name).figures]
 
 
 def check_metrics(result: SubmissionResult, check_id: str) -> Mapping[str, Any]:

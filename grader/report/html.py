@@ -54,7 +54,7 @@ def _percent(value: float | None) -> str:
 
 
 def render_report(result: SubmissionResult, folder: Path, *, student: bool = False) -> str:
-    """One submission's report; ``folder`` holds its first-layer weights and figures."""
+    """One submission's report; ``folder`` holds the files kept for it and its figures."""
     shown = view_of(result, student)
     context: dict[str, Any] = {
         "result": shown,

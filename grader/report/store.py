@@ -23,12 +23,21 @@ logger = logging.getLogger(__name__)
 RESULT = "result.json"
 REPORT = "report.html"
 GRADESCOPE = "gradescope.json"
-FIRST_LAYER = "first_layer.npz"
 FIGURES = "figures"
 INDEX = "index.html"
 CSV = "grades.csv"
 ALL_RESULTS = "results.json"
 JUNIT = "junit.xml"
+
+
+def kept_files() -> tuple[str, ...]:
+    """The files the shipped packs' probes keep beside a result for its report
+    (:attr:`grader.checkdef.ProbeDef.kept`)."""
+    from ..checkdef import pack
+    from ..resources import pack_names
+
+    return tuple(dict.fromkeys(name for kind in pack_names()
+                               for probe in pack(kind).probes.values() for name in probe.kept))
 
 
 def atomic_write(path: Path, content: str | bytes) -> None:

@@ -16,12 +16,8 @@ The message then names the mistake and quotes the student's line
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
 import re
-import threading
-import warnings
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, Mapping
@@ -29,13 +25,13 @@ from typing import Any, Mapping
 import numpy as np
 
 from ...checks.base import Evidence, ProbeData
+from ...diagnosis import Signature, matching, plan_key, resolve, run_once
 from ...mistakes import Mistake
 from ...results import CheckResult
 from .lines import explain
 from .mutants import RUNNERS, Answers, Mutants, mutants_for, run_mutant
 from .wiring import output_of
 
-Signature = dict[str, Any]
 logger = logging.getLogger(__name__)
 
 COMPARED: dict[str, tuple[tuple[str, str], ...]] = {
@@ -91,44 +87,12 @@ def _matches(check: str, mutants: Mutants, ev: Evidence) -> list[Mistake]:
     student = signature(parts, {probe: _answers(ev.probes[probe], probe) for probe, _ in parts})
     if not student:
         return []
-    found = []
-    for mistake in mutants.mistakes:
-        if check not in mistake.compared or mistake.id not in mutants.modules:
-            continue
+
+    def mutant_signature(mistake: Mistake) -> Signature | None:
         answers = {probe: _mutant_answers(mutants, mistake.id, probe, ev) for probe, _ in parts}
-        if all(a is not None for a in answers.values()) and same(
-                student, signature(parts, answers)):
-            found.append(mistake)
-    return found
+        return signature(parts, answers) if all(a is not None for a in answers.values()) else None
 
-
-def resolve(candidates: Mapping[str, list[Mistake]], passing: set[str],
-            mistakes: tuple[Mistake, ...],
-            messages: Mapping[str, str] | None = None) -> dict[str, str]:
-    """One mistake per failing check: the most explaining, least contradicted, first declared.
-
-    A check without candidates takes a named mistake that declares it, preferably one
-    whose function its message names (the student's exception says where it was raised)."""
-    order = {m.id: k for k, m in enumerate(mistakes)}
-    explains: dict[str, int] = {}
-    for found in candidates.values():
-        for mistake in found:
-            explains[mistake.id] = explains.get(mistake.id, 0) + 1
-
-    def rank(m: Mistake) -> tuple[int, int, int]:
-        return (-explains[m.id], len(set(m.checks) & passing), order[m.id])
-
-    chosen = {check: min(found, key=rank).id for check, found in candidates.items() if found}
-    named = sorted(set(chosen.values()), key=lambda i: order[i])
-    for check in candidates:
-        declaring = [mistakes[order[i]] for i in named if check in mistakes[order[i]].checks]
-        if check in chosen or not declaring:
-            continue
-        message = (messages or {}).get(check, "")
-        chosen[check] = next((m.id for m in declaring
-                              if m.method and re.search(rf"\b{m.method}\b", message)),
-                             declaring[0].id)
-    return chosen
+    return matching(mutants, check, student, mutant_signature, same_answer)
 
 
 def _answers(data: ProbeData, probe: str) -> Answers | None:
@@ -141,46 +105,15 @@ def _answers(data: ProbeData, probe: str) -> Answers | None:
 # --- the mutants' answers, once per plan ----------------------------------------------------
 
 _cache: dict[tuple[str, str, str], Answers | None] = {}
-_cache_lock = threading.Lock()
-_run_lock = threading.Lock()
-
-
-def _plan_key(ev: Evidence) -> str:
-    if "softmax_plan_key" not in ev.memo:
-        text = json.dumps([[p.kind, p.args] for p in ev.plan.probes], sort_keys=True,
-                          default=str)
-        r = ev.rubric
-        key = f"{r.path}|{r.reference}|{r.seed}|{r.reg_scale}|{text}"
-        ev.memo["softmax_plan_key"] = hashlib.sha256(key.encode()).hexdigest()
-    found: str = ev.memo["softmax_plan_key"]
-    return found
 
 
 def _mutant_answers(mutants: Mutants, mistake_id: str, probe: str,
                     ev: Evidence) -> Answers | None:
     if probe not in RUNNERS:
         return None
-    key = (_plan_key(ev), mistake_id, probe)
-    with _cache_lock:
-        if key in _cache:
-            return _cache[key]
-    # One mutant at a time: each runs once per plan and process, and the warnings
-    # filter (a mutant's overflow must not become an error) is global.
-    with _run_lock:
-        with _cache_lock:
-            if key in _cache:
-                return _cache[key]
-        args = next(p.args for p in ev.plan.probes if p.kind == probe)
-        try:
-            with np.errstate(all="ignore"), warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                answers: Answers | None = run_mutant(mutants.modules[mistake_id], probe, args,
-                                                     ev.reference)
-        except Exception:
-            answers = None
-        with _cache_lock:
-            _cache[key] = answers
-    return answers
+    return run_once(_cache, (plan_key(ev), mistake_id, probe), lambda: run_mutant(
+        mutants.modules[mistake_id], probe, next(p.args for p in ev.plan.probes
+                                                 if p.kind == probe), ev.reference))
 
 
 # --- signatures -------------------------------------------------------------------------------
@@ -206,12 +139,8 @@ def signature(parts: tuple[tuple[str, str], ...],
     return sig
 
 
-def same(a: Signature, b: Signature) -> bool:
-    """Equal keys, equal errors, and numbers equal to within rounding."""
-    return a.keys() == b.keys() and all(_same_value(a[k], b[k]) for k in a)
-
-
-def _same_value(x: Any, y: Any) -> bool:
+def same_answer(x: Any, y: Any) -> bool:
+    """Two answers agree (numbers to within rounding; lists of minibatches alike)."""
     if x is None or y is None or isinstance(x, str) or isinstance(y, str):
         return x is y or x == y
     try:

@@ -10,11 +10,11 @@ converting ASTs at once can fail.
 
 from __future__ import annotations
 
-import re
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ...explain import DEF, find_line, function_body
 from ...results import CheckResult
 from ...rubric import Rubric
 from .modules import CLASSIFIER_FILE, LOSS_FILE
@@ -22,7 +22,6 @@ from .modules import CLASSIFIER_FILE, LOSS_FILE
 if TYPE_CHECKING:
     from .mutants import Mutants
 
-_MAX_LINE = 100
 _MAX_BYTES = 1 << 20
 """A course file larger than this is not searched (it was read by the child already)."""
 
@@ -85,47 +84,7 @@ def read_functions(path: Path) -> Lines:
         return {}
     out: Lines = {}
     for i, text in enumerate(lines):
-        match = re.match(r"(\s*)(?:async\s+)?def\s+(\w+)\s*\(", text)
-        if not match:
-            continue
-        body = []
-        for j in range(i + 1, len(lines)):
-            if not _is_code(lines[j]):
-                continue
-            if _indent(lines[j]) <= len(match.group(1)):
-                break
-            body.append((j + 1, lines[j].strip()))
-        out.setdefault(match.group(2), _without_docstring(text, body))
+        match = DEF.match(text)
+        if match:
+            out.setdefault(match.group(2), function_body(lines, i)[0])
     return out
-
-
-def _indent(line: str) -> int:
-    return len(line) - len(line.lstrip())
-
-
-def _is_code(line: str) -> bool:
-    return bool(line.strip()) and not line.strip().startswith("#")
-
-
-_QUOTES = ('"""', "'''")
-
-
-def _without_docstring(signature: str, body: list[tuple[int, str]]) -> list[tuple[int, str]]:
-    """The body without the rest of a signature split over lines, and the docstring."""
-    if not signature.rstrip().endswith(":"):
-        end = next((k for k, (_, text) in enumerate(body) if text.endswith(":")), -1)
-        body = body[end + 1:]
-    if body and body[0][1].lstrip("rRuU").startswith(_QUOTES):
-        quote = body[0][1].lstrip("rRuU")[:3]
-        end = next((k for k, (_, text) in enumerate(body)
-                    if text.count(quote) >= (2 if k == 0 else 1)), len(body) - 1)
-        body = body[end + 1:]
-    return body
-
-
-def find_line(functions: Lines, name: str, pattern: str) -> tuple[int, str] | None:
-    """The first code line of function ``name`` matching ``pattern``, shortened for messages."""
-    for lineno, text in functions.get(name, []):
-        if re.search(pattern, text):
-            return lineno, text if len(text) <= _MAX_LINE else text[:_MAX_LINE - 3] + "..."
-    return None

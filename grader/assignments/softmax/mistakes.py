@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from ...mistakes import Mistake, method_raises
-from .modules import CLASSIFIER_FILE, LOSS_FILE
+from ...mistakes import Mistake, method_raises, with_mistake
+from .modules import CLASSIFIER_FILE, LOSS_FILE, CourseModules, load_sources
 
 _N_LOSS_DIV = "loss /= num_train"
 _N_GRAD_DIV = "dW /= num_train"
@@ -171,5 +171,9 @@ VARIANTS: tuple[Mistake, ...] = _in(LOSS_FILE, (
 
 def apply_mistake(sources: dict[str, str], mistake: Mistake) -> dict[str, str]:
     """The course sources (file name -> text) with ``mistake`` made in its file."""
-    name = mistake.file or LOSS_FILE
-    return {**sources, name: mistake.apply(sources[name])}
+    return with_mistake(sources, mistake, LOSS_FILE)
+
+
+def load_mutant(sources: dict[str, str], reg_scale: float, name: str) -> CourseModules:
+    """A mutant for :func:`grader.mistakes.library_for`: both course files as one package."""
+    return load_sources(sources, reg_scale)

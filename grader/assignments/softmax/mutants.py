@@ -11,70 +11,29 @@ threads share it).
 
 from __future__ import annotations
 
-import logging
-import threading
-from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
 import numpy as np
 
-from ...errors import MistakeError
-from ...mistakes import Mistake
+from ...mistakes import Library, library_for
 from ...rubric import Rubric
 from . import cases as C
 from . import probes as P
-from .modules import CourseModules, load_sources
+from .modules import CourseModules
 
-logger = logging.getLogger(__name__)
 Answers = dict[str, dict[str, Any]]
 """Group -> what the probe returned for it (``out``; ``naive`` and ``vectorized``)."""
 
-
-@dataclass(frozen=True)
-class Mutants:
-    """The pack's mistakes, each loaded as the reference with that mistake made."""
-
-    mistakes: tuple[Mistake, ...]
-    modules: dict[str, CourseModules] = field(default_factory=dict)
-    """Loaded mutants by mistake id (a mistake whose patch no longer applies is left out)."""
-
-    def by_id(self, mistake_id: str) -> Mistake | None:
-        return next((m for m in self.mistakes if m.id == mistake_id), None)
-
-
-_loaded: dict[tuple[str, str, float], Mutants | None] = {}
-_lock = threading.Lock()
+Mutants = Library[CourseModules]
+"""The pack's mistakes, each loaded as the reference with that mistake made in its file
+(:func:`grader.mistakes.library_for`, through the pack's ``load_mutant``)."""
 
 
 def mutants_for(rubric: Rubric) -> Mutants | None:
-    """The rubric's mutants, loaded once per process; None without the reference's files."""
-    key = (str(rubric.path), str(rubric.reference), rubric.reg_scale)
-    with _lock:
-        if key not in _loaded:
-            _loaded[key] = _load(rubric)
-        return _loaded[key]
-
-
-def _load(rubric: Rubric) -> Mutants | None:
-    folder = rubric.reference.parent
-    try:
-        sources = {name: (folder / name).read_text(encoding="utf-8")
-                   for name in rubric.modules or (rubric.reference.name,)}
-    except (OSError, ValueError):
-        return None  # a build without the reference: no diagnosis
-    try:
-        from .mistakes import MISTAKES, apply_mistake
-    except ModuleNotFoundError:
-        return None  # the student build ships no mistake library
-    modules = {}
-    for mistake in MISTAKES:
-        try:
-            modules[mistake.id] = load_sources(apply_mistake(sources, mistake), rubric.reg_scale)
-        except MistakeError as exc:  # the tests catch this; grading goes on without it
-            logger.warning("%s", exc)
-        except Exception:  # the grader's own variant failed to load: no diagnosis by it
-            logger.exception("mistake %s: the mutated reference does not load", mistake.id)
-    return Mutants(MISTAKES, modules)
+    """The rubric's mutants, loaded once per process; None without the reference's files
+    (or the mistake library: the student build ships none)."""
+    mutants: Mutants | None = library_for(rubric)
+    return mutants
 
 
 class _PrivateNumpy:

@@ -8,6 +8,7 @@ from typing import Any, Mapping
 import numpy as np
 
 from ...datasets import Dataset
+from .checks import FIRST_LAYER
 
 
 def save_first_layer(folder: Path, arrays: Mapping[str, Any], dataset: Dataset | None) -> None:
@@ -22,5 +23,5 @@ def save_first_layer(folder: Path, arrays: Mapping[str, Any], dataset: Dataset |
 
     folder.mkdir(parents=True, exist_ok=True)
     # Only what the report draws: a network may claim hundreds of thousands of units.
-    np.savez_compressed(folder / "first_layer.npz", W1=W1[:, :MAX_TILES],
+    np.savez_compressed(folder / FIRST_LAYER, W1=W1[:, :MAX_TILES],
                         image_shape=np.array(image_shape), hidden_units=np.array(W1.shape[1]))

@@ -15,9 +15,14 @@ _PLAN = f"{_HERE}.plan"
 _CHILD = f"{_HERE}.sandboxed"
 
 
-def _probe(kind: str, reference_stands_in: bool = False, keep: str | None = None) -> ProbeDef:
+FIRST_LAYER = "first_layer.npz"
+"""The trained network's first-layer weights, kept beside a result for its report."""
+
+
+def _probe(kind: str, reference_stands_in: bool = False, keep: str | None = None,
+           kept: tuple[str, ...] = ()) -> ProbeDef:
     return ProbeDef(kind, f"{_PLAN}:_{kind}_args", f"{_CHILD}:probe_{kind}",
-                    reference_stands_in, OUTPUTS[kind], keep)
+                    reference_stands_in, OUTPUTS[kind], keep, kept)
 
 
 PROBES = (
@@ -25,7 +30,7 @@ PROBES = (
     # the reference's loss and predict stand in for the student's while train runs
     _probe("train", reference_stands_in=True),
     _probe("predict"),
-    _probe("accuracy", keep="grader.assignments.two_layer_net.artifacts:save_first_layer"),
+    _probe("accuracy", keep=f"{_HERE}.artifacts:save_first_layer", kept=(FIRST_LAYER,)),
 )
 
 

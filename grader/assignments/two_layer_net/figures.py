@@ -14,9 +14,9 @@ import numpy as np
 from ...report import plots
 from ...report.figures import check_metrics, numbers
 from ...report.plots import Image
-from ...report.store import FIRST_LAYER
 from ...results import SubmissionResult
 from ...syntax import one_at_a_time
+from .checks import FIRST_LAYER
 from .outputs import PARAMS
 
 logger = logging.getLogger(__name__)
