@@ -36,6 +36,7 @@ from .errors import SandboxError, UnsafeOutput
 from .limits import Limits
 from .pids import PidsGroup
 from .privileges import RunAs
+from .uids import Lease
 
 logger = logging.getLogger(__name__)
 
@@ -143,6 +144,9 @@ def _drop(isolation: Isolation, run_as: RunAs) -> RunAs | None:
     """The user the child is started as, or None to start it as the grader's own."""
     if not privileges.dropping():
         return None
+    problem = privileges.range_problem(run_as)
+    if problem is not None:
+        raise problem
     if _resolve(isolation) == "none":
         refusal = privileges.refusal(run_as, _PACKAGE)
         if refusal is not None and run_as.allow_root:
@@ -167,6 +171,10 @@ class Child:
         """What a probe reported on the status pipe (``report <probe> <JSON>``), by probe."""
         (config.workdir / "out").mkdir(parents=True, exist_ok=True)
         self.drop = _drop(config.isolation, config.run_as)
+        # as root, each child a user of its own (grader.uids), given back by kill()
+        self.lease = _lease(self.drop)
+        if self.lease is not None:
+            self.drop = config.run_as.lone(self.lease.uid)
         # as root, a cgroup caps the child's processes (the rlimit counts per user)
         self.pids = PidsGroup.create(MAX_TASKS)
         try:
@@ -177,8 +185,7 @@ class Child:
                                    self.drop)
             self._run = _Run(self, first=0)
         except BaseException:
-            if self.pids is not None:
-                self.pids.remove()
+            self._release()
             raise
 
     def _boot(self) -> dict[str, Any]:
@@ -231,8 +238,17 @@ class Child:
 
     def kill(self) -> None:
         self._run.kill()
-        if self.pids is not None:
-            self.pids.remove()
+        self._release()
+
+    def _release(self) -> None:
+        """Give back the user and cgroup, once every process of the child is gone
+        (those it left in a new session too: they run as its user)."""
+        try:
+            if self.lease is not None:
+                self.lease.release()
+        finally:
+            if self.pids is not None:
+                self.pids.remove()
 
     def collect(self, name: str) -> None:
         """Read a probe's output now: what the child writes later cannot change it."""
@@ -261,6 +277,13 @@ class Child:
             if probe.id not in self.outcomes:
                 return False
         return False
+
+
+def _lease(drop: RunAs | None) -> Lease | None:
+    """A user of the child's own from ``drop``'s range, or None (no range, or not root)."""
+    if drop is None or drop.ids is None:
+        return None
+    return Lease.take(drop.ids)
 
 
 def _import_failed(child: Child) -> bool:
