@@ -2,7 +2,8 @@
 
 A grader running as root never runs student code as root. The child is
 started through util-linux's ``setpriv`` as an unprivileged user
-(:class:`RunAs`, by default ``nobody``): real, effective and saved ids
+(:class:`RunAs`: by default one of its own, leased from a range by
+:mod:`grader.uids`, else ``nobody``): real, effective and saved ids
 changed, no supplementary groups, no capabilities (not even in the bounding
 set) and ``no_new_privs``, so that no set-user-id program can bring root back.
 With bubblewrap, ``setpriv`` runs inside the sandbox (see :mod:`grader.bwrap`);
@@ -14,8 +15,10 @@ student code may run as root (in a throw-away container only).
 Folders the child uses are made fit for that user before it starts
 (:func:`prepare`): its work folder is root's with the sticky bit (like
 ``/tmp``: the child adds files but cannot replace the grader's ``boot.json``
-and ``plan.json``), its output and writable folders are the user's, and the
-folders the grader made for it to read are readable by all.
+and ``plan.json``), its output and writable folders are the user's, the
+folders the grader made for it to read are readable by all, and the one
+submission's folders above them passable by the child's group alone. Nothing
+is changed by a path a child may be changing: see :func:`prepare`.
 """
 
 from __future__ import annotations
