@@ -153,8 +153,18 @@ def _drop(isolation: Isolation, run_as: RunAs) -> RunAs | None:
             return None
         if refusal is not None:
             raise refusal
+        _warn_if_exposed(run_as)
     privileges.setpriv(run_as)  # installed, or a SandboxError says what to install
     return run_as
+
+
+def _warn_if_exposed(run_as: RunAs) -> None:
+    """Without bubblewrap nothing is hidden: say so where the child's user could read
+    a pack's reference solution (the admin can make it root's alone)."""
+    for folder in sorted((_PACKAGE / "assignments").glob("*/reference")):
+        if privileges.readable_by(folder, run_as.typical()):
+            _warn_once(f"without bubblewrap, student code can read the reference solution in "
+                       f"{folder}: make it readable by root alone (chmod 700) on this host")
 
 
 class Child:
