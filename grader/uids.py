@@ -26,6 +26,7 @@ import re
 import shutil
 import stat
 import subprocess
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,7 +36,12 @@ from .errors import PrivilegeError, SandboxError
 ENV = "GRADER_CHILD_UIDS"
 _WAIT_SECONDS = 600.0
 """How long a child waits for a free id (more children at once than ids) before failing."""
-_LOCK_FOLDERS = (Path("/run/grader-uids"), Path("/var/lock/grader-uids"))
+_LOCK_FOLDERS = (Path("/run/grader-uids"), Path("/var/lock/grader-uids"),
+                 Path(tempfile.gettempdir(), "grader-uids"))
+"""The first that is root's alone is used: one a user made in ``/tmp`` never is."""
+_SHARED_TEMP = (Path("/tmp"), Path("/var/tmp"), Path("/dev/shm"))
+"""Where any user may leave files: without bubblewrap a child may, and they would
+be the next child's of the same user."""
 
 
 @dataclass(frozen=True)
@@ -141,11 +147,13 @@ class Lease:
             time.sleep(0.05)
 
     def release(self) -> None:
-        """Kill every process of the id, then give the id back (once)."""
+        """Kill every process of the id, remove what it left in the shared temporary
+        folders, then give the id back (once)."""
         if self._fd is None:
             return
         try:
             kill_all(self.uid)
+            remove_left_files(self.uid)
         finally:
             os.close(self._fd)
             self._fd = None
@@ -165,6 +173,27 @@ def _lock_folder() -> Path:
             return folder
     raise SandboxError("no folder for the child user leases: "
                        + " or ".join(str(f) for f in _LOCK_FOLDERS) + " (root's, mode 0700)")
+
+
+def remove_left_files(uid: int, folders: tuple[Path, ...] = _SHARED_TEMP) -> None:
+    """Remove what ``uid`` owns directly in ``folders``. No process of that user is left
+    to change it, and no other user may rename its entries there (sticky folders):
+    links are removed, not followed, and folders removed with descriptors."""
+    for folder in folders:
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            continue
+        for entry in entries:
+            try:
+                if entry.stat(follow_symlinks=False).st_uid != uid:
+                    continue
+                if entry.is_dir(follow_symlinks=False):
+                    shutil.rmtree(entry.path)
+                else:
+                    os.unlink(entry.path)
+            except OSError:
+                continue  # gone meanwhile
 
 
 def processes_of(uid: int) -> list[int]:

@@ -455,14 +455,15 @@ child = Child(ChildConfig(workdir=folder / "work", module=folder / "submission" 
 try:
     child.run({}, {})
     uid = child.drop.uid
-    left = int((folder / "work" / "out" / "left.pid").read_text())
-    print("ALIVE BEFORE", Path(f"/proc/{left}").exists())
+    left, left_file = (folder / "work" / "out" / "left.pid").read_text().split()
+    print("ALIVE BEFORE", Path(f"/proc/{left}").exists(), Path(left_file).exists())
 finally:
     child.kill()
 time.sleep(0.2)
 print("ALIVE AFTER", Path(f"/proc/{left}").exists() and
       Path(f"/proc/{left}/status").read_text().count("zombie") == 0)
 print("PROCESSES", uids.processes_of(uid))
+print("FILE LEFT", Path(left_file).exists())
 """
 
 DAEMON = '''
@@ -470,8 +471,10 @@ import os as _os, time as _time
 if _os.fork() == 0:
     _os.setsid()  # HOSTILE: out of the child's session and process group
     if _os.fork() == 0:
+        import tempfile as _tempfile
+        _fd, _left = _tempfile.mkstemp(prefix="left-by-a-child-", dir="/tmp")
         with open("out/left.pid", "w") as _f:
-            _f.write(str(_os.getpid()))
+            _f.write(f"{_os.getpid()} {_left}")
         _time.sleep(600)
     _os._exit(0)
 _time.sleep(1)
@@ -479,9 +482,10 @@ raise SystemExit(0)
 '''
 
 
-def test_without_bwrap_no_process_outlives_its_child(readable_python: Path,
+def test_without_bwrap_nothing_outlives_its_child(readable_python: Path,
                                                      open_folder: Path) -> None:
-    """A process started in a new session escapes the child's process group, not its user."""
+    """A process started in a new session escapes the child's process group, not its
+    user; a file left in /tmp is removed with it."""
     submission = open_folder / "submission"
     submission.mkdir(mode=0o755)
     (submission / "neural_net.py").write_text(DAEMON, encoding="utf-8")
@@ -490,9 +494,10 @@ def test_without_bwrap_no_process_outlives_its_child(readable_python: Path,
     done = subprocess.run([str(readable_python), "-c", LEAVES_A_PROCESS, str(open_folder)],
                           capture_output=True, text=True, cwd=open_folder)
     assert done.returncode == 0, done.stderr[-3000:]
-    assert "ALIVE BEFORE True" in done.stdout, done.stdout
+    assert "ALIVE BEFORE True True" in done.stdout, done.stdout
     assert "ALIVE AFTER False" in done.stdout, done.stdout
     assert "PROCESSES []" in done.stdout, done.stdout
+    assert "FILE LEFT False" in done.stdout, done.stdout  # not the next child's of that user
 
 
 def test_each_child_leases_its_own_user() -> None:
