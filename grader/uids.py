@@ -21,7 +21,9 @@ two graders on one machine, or the threads of one, never share an id.
 from __future__ import annotations
 
 import fcntl
+import grp
 import os
+import pwd
 import re
 import shutil
 import stat
@@ -139,6 +141,11 @@ class Lease:
                 except BlockingIOError:
                     os.close(fd)
                     continue
+                try:
+                    _unused(uid)
+                except PrivilegeError:
+                    os.close(fd)
+                    raise
                 kill_all(uid)  # a grader that was killed may have left them
                 return cls(uid, fd)
             if time.monotonic() > deadline:
@@ -157,6 +164,18 @@ class Lease:
         finally:
             os.close(self._fd)
             self._fd = None
+
+
+def _unused(uid: int) -> None:
+    """Refuse an id the system knows by name (a directory service's users are not in
+    ``/etc/passwd``): its processes would be killed and its files removed."""
+    for lookup, kind in ((pwd.getpwuid, "user"), (grp.getgrgid, "group")):
+        try:
+            entry = lookup(uid)
+        except KeyError:
+            continue
+        raise PrivilegeError(f"the child user id {uid} is the {kind} {entry[0]} of this "
+                             f"system: set a range of unused ids with {ENV}=FIRST-LAST")
 
 
 def _lock_folder() -> Path:

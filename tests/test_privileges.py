@@ -519,6 +519,8 @@ def test_each_child_leases_its_own_user() -> None:
 
 
 def test_a_range_holding_a_system_user_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    with pytest.raises(PrivilegeError, match="nobody"):  # by name, from any directory service
+        uids.Lease.take(uids.IdRange(NOBODY, NOBODY))
     monkeypatch.setenv(uids.ENV, f"{NOBODY - 1}-{NOBODY + 1}")
     with pytest.raises(PrivilegeError, match="nobody"):
         check_privileges("bwrap", RunAs())
