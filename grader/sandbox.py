@@ -50,9 +50,11 @@ _PACKAGE = Path(_PACKAGE_PARENT) / "grader"
 # grader/__init__.py (the parent's whole pipeline) from being imported there.
 _BOOTSTRAP = (
     "import sys, types; pkg = types.ModuleType('grader'); pkg.__path__ = [{package!r}]; "
-    "sys.modules['grader'] = pkg; "
+    "sys.modules['grader'] = pkg; {filter}"
     "from grader.child.{entry} import main; sys.exit(main())"
 )
+_FILTER = "from grader.seccomp import install_from; install_from({fd}); "
+"""Without bubblewrap, the child installs the filter itself before anything else runs."""
 _MAX_STATUS_LINE = 4 * 2**20
 """Bytes of one status line (a report); a longer one is dropped."""
 MAX_TASKS = 256
@@ -535,18 +537,21 @@ def _command(config: ChildConfig, first: int, drop: RunAs | None,
              filter_fd: int | None) -> list[str]:
     # -s -P: no user site-packages, no script folder on sys.path (as -I does), but
     # the environment built by _child_env is honoured (-I would ignore it).
+    none = _mode(config) == "none"
     python = [sys.executable, "-s", "-P", "-B", "-u", "-c",
-              _BOOTSTRAP.format(package=str(_PACKAGE), entry=config.entry),
+              _BOOTSTRAP.format(package=str(_PACKAGE), entry=config.entry, filter=_FILTER.format(
+                  fd=filter_fd) if none and filter_fd is not None else ""),
               str(config.workdir), str(first)]
     user = [] if drop is None else privileges.setpriv(drop)
-    if _mode(config) == "none":
+    if none:
         return user + python
     return bwrap.prefix(config, _PACKAGE, drop=drop, seccomp_fd=filter_fd) + user + python
 
 
 def _seccomp_fd(child: Child) -> int | None:
-    """A pipe holding the filter against new user namespaces, for a privileged bubblewrap."""
-    if child.drop is None or _mode(child.config) != "bwrap":
+    """A pipe holding the filter against new user namespaces, for a privileged bubblewrap,
+    or (as root without bubblewrap) for the child to install before it runs student code."""
+    if child.drop is None:
         return None
     if not seccomp.supported():
         _warn_once("no seccomp filter for this architecture: the sandboxed child may make "
