@@ -187,9 +187,10 @@ class Child:
         self.lease = _lease(self.drop)
         if self.lease is not None:
             self.drop = config.run_as.lone(self.lease.uid)
-        # as root, a cgroup caps the child's processes (the rlimit counts per user)
-        self.pids = PidsGroup.create(MAX_TASKS)
+        self.pids: PidsGroup | None = None
         try:
+            # as root, a cgroup caps the child's processes (the rlimit counts per user)
+            self.pids = PidsGroup.create(MAX_TASKS)
             _write_json(config.workdir / "boot.json", self._boot())
             if self.drop is not None:
                 privileges.prepare(config.workdir, config.writable,
