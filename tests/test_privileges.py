@@ -8,6 +8,11 @@ run the child (this machine's is under /root), and the same drop is checked with
 an interpreter every user can read (the system's Python, borrowing the project's
 libraries), when the machine has one.
 
+Each child runs as a user of its own (grader.uids): two hostile submissions
+graded together cannot reach each other, with or without bubblewrap, and
+nothing a child starts or leaves in /tmp outlives it. The parent follows no
+link and gives away no hard link a child planted.
+
 These tests need root (the grading host's situation); as another user they check
 nothing and are skipped.
 """
