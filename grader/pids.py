@@ -1,9 +1,10 @@
 """A cap on the number of processes one sandboxed child may run, where root needs it.
 
 The child could lower ``RLIMIT_NPROC`` itself, but the kernel counts that limit
-per user: when the grader runs as root, every child runs as the same unprivileged
-user (:mod:`grader.privileges`), and one child's fork bomb would leave the others
-none. There, each child is started inside a cgroup of the ``pids`` controller
+per user: when the grader runs as root with every child as the same unprivileged
+user (:mod:`grader.privileges`, without a range of users), one child's fork bomb
+would leave the others none; and a cgroup holds even what a child starts as
+another process group. There, each child is started inside a cgroup of the ``pids`` controller
 (cgroup v1 ``/sys/fs/cgroup/pids`` or a v2 hierarchy with ``pids`` enabled),
 whose ``pids.max`` the kernel enforces for everyone. Without such a cgroup the
 children share the rlimit, and a warning says so once.

@@ -37,6 +37,7 @@ from .errors import SandboxError, UnsafeOutput
 from .limits import Limits
 from .pids import PidsGroup
 from .privileges import RunAs
+from .uids import Lease
 
 logger = logging.getLogger(__name__)
 
@@ -50,9 +51,11 @@ _PACKAGE = Path(_PACKAGE_PARENT) / "grader"
 # grader/__init__.py (the parent's whole pipeline) from being imported there.
 _BOOTSTRAP = (
     "import sys, types; pkg = types.ModuleType('grader'); pkg.__path__ = [{package!r}]; "
-    "sys.modules['grader'] = pkg; "
+    "sys.modules['grader'] = pkg; {filter}"
     "from grader.child.{entry} import main; sys.exit(main())"
 )
+_FILTER = "from grader.seccomp import install_from; install_from({fd}); "
+"""Without bubblewrap, the child installs the filter itself before anything else runs."""
 _MAX_STATUS_LINE = 4 * 2**20
 """Bytes of one status line (a report); a longer one is dropped."""
 MAX_TASKS = 256
@@ -146,14 +149,27 @@ def _drop(isolation: Isolation, run_as: RunAs) -> RunAs | None:
     """The user the child is started as, or None to start it as the grader's own."""
     if not privileges.dropping():
         return None
+    problem = privileges.range_problem(run_as)
+    if problem is not None:
+        raise problem
     if _resolve(isolation) == "none":
         refusal = privileges.refusal(run_as, _PACKAGE)
         if refusal is not None and run_as.allow_root:
             return None
         if refusal is not None:
             raise refusal
+        _warn_if_exposed(run_as)
     privileges.setpriv(run_as)  # installed, or a SandboxError says what to install
     return run_as
+
+
+def _warn_if_exposed(run_as: RunAs) -> None:
+    """Without bubblewrap nothing is hidden: say so where the child's user could read
+    a pack's reference solution (the admin can make it root's alone)."""
+    for folder in sorted((_PACKAGE / "assignments").glob("*/reference")):
+        if privileges.readable_by(folder, run_as.typical()):
+            _warn_once(f"without bubblewrap, student code can read the reference solution in "
+                       f"{folder}: make it readable by root alone (chmod 700) on this host")
 
 
 class Child:
@@ -170,9 +186,14 @@ class Child:
         """What a probe reported on the status pipe (``report <probe> <JSON>``), by probe."""
         (config.workdir / "out").mkdir(parents=True, exist_ok=True)
         self.drop = _drop(config.isolation, config.run_as)
-        # as root, a cgroup caps the child's processes (the rlimit counts per user)
-        self.pids = PidsGroup.create(MAX_TASKS)
+        # as root, each child a user of its own (grader.uids), given back by kill()
+        self.lease = _lease(self.drop)
+        if self.lease is not None:
+            self.drop = config.run_as.lone(self.lease.uid)
+        self.pids: PidsGroup | None = None
         try:
+            # as root, a cgroup caps the child's processes (the rlimit counts per user)
+            self.pids = PidsGroup.create(MAX_TASKS)
             _write_json(config.workdir / "boot.json", self._boot())
             if self.drop is not None:
                 privileges.prepare(config.workdir, config.writable,
@@ -180,8 +201,7 @@ class Child:
                                    self.drop)
             self._run = _Run(self, first=0)
         except BaseException:
-            if self.pids is not None:
-                self.pids.remove()
+            self._release()
             raise
 
     @property
@@ -240,8 +260,17 @@ class Child:
 
     def kill(self) -> None:
         self._run.kill()
-        if self.pids is not None:
-            self.pids.remove()
+        self._release()
+
+    def _release(self) -> None:
+        """Give back the user and cgroup, once every process of the child is gone
+        (those it left in a new session too: they run as its user)."""
+        try:
+            if self.lease is not None:
+                self.lease.release()
+        finally:
+            if self.pids is not None:
+                self.pids.remove()
 
     def collect(self, name: str) -> None:
         """Read a probe's output now: what the child writes later cannot change it."""
@@ -270,6 +299,13 @@ class Child:
             if probe.id not in self.outcomes:
                 return False
         return False
+
+
+def _lease(drop: RunAs | None) -> Lease | None:
+    """A user of the child's own from ``drop``'s range, or None (no range, or not root)."""
+    if drop is None or drop.ids is None:
+        return None
+    return Lease.take(drop.ids)
 
 
 def _import_failed(child: Child) -> bool:
@@ -539,18 +575,21 @@ def _command(config: ChildConfig, first: int, drop: RunAs | None,
              filter_fd: int | None) -> list[str]:
     # -s -P: no user site-packages, no script folder on sys.path (as -I does), but
     # the environment built by _child_env is honoured (-I would ignore it).
+    none = _mode(config) == "none"
     python = [sys.executable, "-s", "-P", "-B", "-u", "-c",
-              _BOOTSTRAP.format(package=str(_PACKAGE), entry=config.entry),
+              _BOOTSTRAP.format(package=str(_PACKAGE), entry=config.entry, filter=_FILTER.format(
+                  fd=filter_fd) if none and filter_fd is not None else ""),
               str(config.workdir), str(first)]
     user = [] if drop is None else privileges.setpriv(drop)
-    if _mode(config) == "none":
+    if none:
         return user + python
     return bwrap.prefix(config, _PACKAGE, drop=drop, seccomp_fd=filter_fd) + user + python
 
 
 def _seccomp_fd(child: Child) -> int | None:
-    """A pipe holding the filter against new user namespaces, for a privileged bubblewrap."""
-    if child.drop is None or _mode(child.config) != "bwrap":
+    """A pipe holding the filter against new user namespaces, for a privileged bubblewrap,
+    or (as root without bubblewrap) for the child to install before it runs student code."""
+    if child.drop is None:
         return None
     if not seccomp.supported():
         _warn_once("no seccomp filter for this architecture: the sandboxed child may make "

@@ -8,6 +8,11 @@ run the child (this machine's is under /root), and the same drop is checked with
 an interpreter every user can read (the system's Python, borrowing the project's
 libraries), when the machine has one.
 
+Each child runs as a user of its own (grader.uids): two hostile submissions
+graded together cannot reach each other, with or without bubblewrap, and
+nothing a child starts or leaves in /tmp outlives it. The parent follows no
+link and gives away no hard link a child planted.
+
 These tests need root (the grading host's situation); as another user they check
 nothing and are skipped.
 """
@@ -17,6 +22,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import stat
 import subprocess
 import sys
 import tempfile
@@ -26,7 +32,7 @@ from typing import Any, Iterator
 import pytest
 from click.testing import CliRunner
 
-from grader import bwrap, privileges
+from grader import bwrap, privileges, uids
 from grader.checkdef import child_files
 from grader.cli import main
 from grader.errors import PrivilegeError
@@ -37,6 +43,7 @@ from grader.resources import DEFAULT_ASSIGNMENT
 from grader.rubric import load_rubric
 from grader.sandbox import Child, ChildConfig, Isolation, check_privileges
 from grader.session import Session
+from grader.tempdirs import new_temp_dir
 
 from .conftest import PACK, REFERENCE, ROOT
 
@@ -74,6 +81,13 @@ def _report(secret, public):
     libc = _ctypes.CDLL(None, use_errno=True)
     found["user_namespace"] = ("made" if libc.unshare(0x10000000) == 0  # CLONE_NEWUSER
                                else _os.strerror(_ctypes.get_errno()))
+    libc.syscall.restype = _ctypes.c_long
+    args = _ctypes.create_string_buffer(128)  # struct clone_args, flags = CLONE_NEWUSER
+    _ctypes.memmove(args, (0x10000000).to_bytes(8, "little"), 8)
+    for name, number, *rest in [("clone3", 435, _ctypes.addressof(args), 64),
+                                ("io_uring", 425, 4, _ctypes.addressof(args))]:
+        made = libc.syscall(_ctypes.c_long(number), *map(_ctypes.c_long, rest))
+        found[name] = "made" if made >= 0 else _os.strerror(_ctypes.get_errno())
     print("FOUND " + _json.dumps(found))
 
 
@@ -92,8 +106,16 @@ def found_in(output: str) -> dict[str, Any]:
     return found
 
 
+def child_user(uid: int) -> bool:
+    """Whether ``uid`` is one of the users children are leased (grader.uids)."""
+    ids = RunAs().ids
+    assert ids is not None
+    return uid in ids
+
+
 def assert_unprivileged(found: dict[str, Any]) -> None:
-    assert (found["uid"], found["euid"], found["gid"]) == (NOBODY, NOBODY, NOBODY), found
+    assert child_user(found["uid"]), found
+    assert found["uid"] == found["euid"] == found["gid"], found
     assert 0 not in found["groups"], found
     assert found["no_new_privs"] == "1", found
     assert found["setuid_root"] == "Operation not permitted", found
@@ -152,8 +174,9 @@ def test_sandboxed_child_is_nobody_outside_too(tmp_path: Path, secret_folder: Pa
     assert found["caps"] == {"CapPrm": 0, "CapEff": 0, "CapBnd": 0, "CapAmb": 0}, found
     assert found["read_public"] == "ok", found  # the folder is there: only the secret is not
     assert found["user_namespace"] == "Operation not permitted", found
+    assert found["clone3"] == found["io_uring"] == "Function not implemented", found
     # seen from outside the sandbox: the file the child made is nobody's, root's are intact
-    assert (workdir / "made_by_student").stat().st_uid == NOBODY
+    assert (workdir / "made_by_student").stat().st_uid == found["uid"]
     assert (workdir / "boot.json").stat().st_uid == 0
     assert (secret_folder / "secret").read_text(encoding="utf-8") == "root only"
 
@@ -264,7 +287,10 @@ def test_without_bwrap_the_child_drops_to_nobody(readable_python: Path,
     found = found_in(done.stdout)
     assert_unprivileged(found)
     assert found["read_public"] == "ok", found
-    assert f"OWNER {NOBODY}" in done.stdout
+    # the child installed the sandbox's seccomp filter itself, before any student code
+    assert found["user_namespace"] == "Operation not permitted", found
+    assert found["clone3"] == found["io_uring"] == "Function not implemented", found
+    assert f"OWNER {found['uid']}" in done.stdout
 
 
 def test_a_bwrap_that_cannot_sandbox_counts_as_missing(tmp_path: Path,
@@ -312,3 +338,251 @@ def test_without_bwrap_nobody_grades_the_reference_in_full(readable_python: Path
     graded = json.loads(done.stdout.splitlines()[-1])
     assert graded["user"], graded  # the child is dropped to nobody, not run as root
     assert graded["failed"] == [] and graded["score"] == graded["max_score"] > 0, graded
+
+
+REACHES_THE_OTHER = '''
+def _reach_the_other(expect_others):
+    """HOSTILE: find the other child graded at the same time, and take what is there."""
+    import ctypes, json, os, time
+    me, session = os.getpid(), os.getcwd().split("/")[:3]
+    libc = ctypes.CDLL(None, use_errno=True)
+
+    def others():
+        found = {}
+        for pid in filter(str.isdigit, os.listdir("/proc")):
+            try:
+                cmd = open(f"/proc/{pid}/cmdline", "rb").read().split(b"\\0")
+            except OSError:
+                continue
+            if int(pid) != me and b"grader.child" in b" ".join(cmd) and len(cmd) > 3:
+                folder = cmd[-3].decode()
+                if folder.split("/")[:3] == session and folder != os.getcwd():
+                    found[int(pid)] = folder
+        return found
+
+    def attempt(action):
+        try:
+            action()
+            return "ok"
+        except OSError as exc:
+            return exc.strerror
+
+    def trace(pid):
+        if libc.ptrace(16, pid, 0, 0) != 0:  # PTRACE_ATTACH
+            raise OSError(ctypes.get_errno(), os.strerror(ctypes.get_errno()))
+        time.sleep(0.05)
+        libc.ptrace(17, pid, 0, 0)  # PTRACE_DETACH
+
+    deadline = time.monotonic() + (20 if expect_others else 3)
+    seen = others()
+    while not seen and time.monotonic() < deadline:
+        time.sleep(0.1)
+        seen = others()
+    if not seen and expect_others:
+        raise RuntimeError("ALONE: no other child was seen")
+    if seen and not expect_others:
+        raise RuntimeError(f"SEEN: {seen}")
+    for pid, folder in seen.items():
+        tried = {
+            "read": attempt(lambda: open(json.load(open(folder + "/boot.json"))["module"]).read()),
+            "list": attempt(lambda: os.listdir(os.path.dirname(folder))),
+            "write": attempt(lambda: open(folder + "/out/import.json", "w").write("{}")),
+            "cwd": attempt(lambda: os.readlink(f"/proc/{pid}/cwd")),
+            "signal": attempt(lambda: os.kill(pid, 0)),
+            "trace": attempt(lambda: trace(pid)),
+        }
+        if "ok" in tried.values():
+            raise RuntimeError(f"REACHED {folder}: {tried}")
+    time.sleep(2)  # stay a while: the other looks for this one too
+
+
+_reach_the_other(EXPECT)
+'''
+
+GRADES_TOGETHER = """
+import json, sys
+from grader import api
+results = api.grade(sys.argv[1], sys.argv[2], jobs=2, isolation=sys.argv[3])
+print(json.dumps([{"id": r.submission, "error": (r.error or "")[:500], "score": r.score,
+                   "max_score": r.max_score,
+                   "failed": [(c.id, c.message[:500]) for c in r.checks
+                              if c.status not in ("pass", "skipped")]} for r in results]))
+"""
+
+
+def two_hostile_submissions(folder: Path, expect_others: bool) -> Path:
+    """Two copies of the reference, each looking for the other while it is graded."""
+    batch = folder / "batch"
+    for name in ("alice", "bob"):
+        (batch / name).mkdir(parents=True)
+        source = REFERENCE.read_text(encoding="utf-8") + f"\n# {name}\n" + \
+            REACHES_THE_OTHER.replace("EXPECT", str(expect_others))
+        (batch / name / REFERENCE.name).write_text(source, encoding="utf-8")
+    for path in [folder, *batch.rglob("*")]:
+        os.chmod(path, 0o755 if path.is_dir() else 0o644)
+    return batch
+
+
+def assert_graded_apart(done: subprocess.CompletedProcess[str]) -> None:
+    assert done.returncode == 0, done.stderr[-3000:]
+    graded = json.loads(done.stdout.splitlines()[-1])
+    assert sorted(r["id"] for r in graded) == ["alice", "bob"], graded
+    for result in graded:  # REACHED, ALONE or SEEN would fail the import
+        assert result["failed"] == [], result
+        assert result["score"] == result["max_score"] > 0, result
+
+
+def test_children_graded_together_without_bwrap_cannot_reach_each_other(
+        readable_python: Path, open_folder: Path) -> None:
+    """Each child its own user: no reading, writing, signalling or tracing the other."""
+    batch = two_hostile_submissions(open_folder, expect_others=True)
+    done = subprocess.run([str(readable_python), "-c", GRADES_TOGETHER, str(batch),
+                           str(open_folder / "out"), "none"],
+                          capture_output=True, text=True, cwd=open_folder)
+    assert_graded_apart(done)
+
+
+def test_children_graded_together_with_bwrap_cannot_see_each_other(open_folder: Path) -> None:
+    batch = two_hostile_submissions(open_folder, expect_others=False)
+    done = subprocess.run([sys.executable, "-c", GRADES_TOGETHER, str(batch),
+                           str(open_folder / "out"), "bwrap"],
+                          capture_output=True, text=True, cwd=open_folder)
+    assert_graded_apart(done)
+
+
+LEAVES_A_PROCESS = """
+import os, sys, time
+from pathlib import Path
+from grader import uids
+from grader.limits import Limits
+from grader.sandbox import Child, ChildConfig
+folder = Path(sys.argv[1])
+child = Child(ChildConfig(workdir=folder / "work", module=folder / "submission" / "neural_net.py",
+                          root=folder / "submission", class_name="TwoLayerNet", reference=None,
+                          reg_scale=1.0, limits=Limits(60, 60, 2048), isolation="none"), [])
+try:
+    child.run({}, {})
+    uid = child.drop.uid
+    left, left_file = (folder / "work" / "out" / "left.pid").read_text().split()
+    print("ALIVE BEFORE", Path(f"/proc/{left}").exists(), Path(left_file).exists())
+finally:
+    child.kill()
+time.sleep(0.2)
+print("ALIVE AFTER", Path(f"/proc/{left}").exists() and
+      Path(f"/proc/{left}/status").read_text().count("zombie") == 0)
+print("PROCESSES", uids.processes_of(uid))
+print("FILE LEFT", Path(left_file).exists())
+"""
+
+DAEMON = '''
+import os as _os, time as _time
+if _os.fork() == 0:
+    _os.setsid()  # HOSTILE: out of the child's session and process group
+    if _os.fork() == 0:
+        import tempfile as _tempfile
+        _fd, _left = _tempfile.mkstemp(prefix="left-by-a-child-", dir="/tmp")
+        with open("out/left.pid", "w") as _f:
+            _f.write(f"{_os.getpid()} {_left}")
+        _time.sleep(600)
+    _os._exit(0)
+_time.sleep(1)
+raise SystemExit(0)
+'''
+
+
+def test_without_bwrap_nothing_outlives_its_child(readable_python: Path,
+                                                     open_folder: Path) -> None:
+    """A process started in a new session escapes the child's process group, not its
+    user; a file left in /tmp is removed with it."""
+    submission = open_folder / "submission"
+    submission.mkdir(mode=0o755)
+    (submission / "neural_net.py").write_text(DAEMON, encoding="utf-8")
+    os.chmod(submission / "neural_net.py", 0o644)
+    (open_folder / "work").mkdir()
+    done = subprocess.run([str(readable_python), "-c", LEAVES_A_PROCESS, str(open_folder)],
+                          capture_output=True, text=True, cwd=open_folder)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "ALIVE BEFORE True True" in done.stdout, done.stdout
+    assert "ALIVE AFTER False" in done.stdout, done.stdout
+    assert "PROCESSES []" in done.stdout, done.stdout
+    assert "FILE LEFT False" in done.stdout, done.stdout  # not the next child's of that user
+
+
+def test_each_child_leases_its_own_user() -> None:
+    ids = uids.IdRange(1_900_000_900, 1_900_000_901)
+    first, second = uids.Lease.take(ids), uids.Lease.take(ids)
+    try:
+        assert {first.uid, second.uid} == {ids.first, ids.last}
+        sleeper = subprocess.Popen([*privileges.setpriv(RunAs().lone(first.uid)),
+                                    "sleep", "600"], start_new_session=True)
+        first.release()
+        assert sleeper.wait(timeout=10) == -9  # what runs as a user dies when it is given back
+        assert uids.processes_of(first.uid) == []
+        again = uids.Lease.take(ids)
+        assert again.uid == first.uid
+        again.release()
+    finally:
+        first.release()
+        second.release()
+
+
+def test_a_range_holding_a_system_user_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    with pytest.raises(PrivilegeError, match="nobody"):  # by name, from any directory service
+        uids.Lease.take(uids.IdRange(NOBODY, NOBODY))
+    monkeypatch.setenv(uids.ENV, f"{NOBODY - 1}-{NOBODY + 1}")
+    with pytest.raises(PrivilegeError, match="nobody"):
+        check_privileges("bwrap", RunAs())
+    monkeypatch.setenv(uids.ENV, "200000-200010")
+    with pytest.raises(PrivilegeError, match="subordinate"):
+        check_privileges("bwrap", RunAs())
+
+
+def test_the_parent_follows_no_link_planted_in_the_work_folder(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A process the child left behind swaps its own file for a link to root's the
+    moment after the parent looked: the parent must change nothing through it."""
+    top = new_temp_dir()
+    try:
+        workdir = top / "sub" / "module"
+        (workdir / "out").mkdir(parents=True)
+        target = top / "roots"
+        target.write_text("root only", encoding="utf-8")
+        os.chmod(target, 0o600)
+        planted = workdir / "planted"
+        planted.write_text("mine", encoding="utf-8")
+        real_lstat = os.lstat
+
+        def swapped_after_looking(path: Any, *args: Any, **kwargs: Any) -> os.stat_result:
+            seen = real_lstat(path, *args, **kwargs)
+            if str(path) == str(planted) and not planted.is_symlink():
+                planted.unlink()
+                planted.symlink_to(target)
+            return seen
+
+        monkeypatch.setattr(os, "lstat", swapped_after_looking)
+        privileges.prepare(workdir, (), (), RunAs().lone(NOBODY))
+        monkeypatch.undo()
+        assert stat.S_IMODE(target.stat().st_mode) == 0o600
+        assert (workdir / "out").stat().st_uid == NOBODY
+    finally:
+        shutil.rmtree(top)
+
+
+def test_the_parent_gives_away_no_hard_link(tmp_path: Path) -> None:
+    """A second name for another file (where the system lets anyone link files they do
+    not own) in a folder the child will write: the file keeps its owner."""
+    top = new_temp_dir()
+    try:
+        workdir, writable = top / "sub" / "nbrun", top / "sub" / "nb"
+        (workdir / "out").mkdir(parents=True)
+        writable.mkdir()
+        target = top / "roots"
+        target.write_text("root only", encoding="utf-8")
+        os.link(target, writable / "second-name")
+        (writable / "notebook.ipynb").write_text("{}", encoding="utf-8")
+        privileges.prepare(workdir, (writable,), (writable,), RunAs().lone(NOBODY))
+        assert target.stat().st_uid == 0
+        assert (writable / "notebook.ipynb").stat().st_uid == NOBODY
+        assert writable.stat().st_uid == NOBODY
+    finally:
+        shutil.rmtree(top)
