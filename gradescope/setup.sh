@@ -37,4 +37,12 @@ fi
 # its real path, so nobody must be able to read it (the grader refuses otherwise).
 chmod a+x /autograder
 chmod -R a+rX "$VENV" "$SOURCE"
+# ... but not the instructor's files: without bubblewrap, student code runs with
+# this package on its path and could read the reference solutions, the example
+# submissions and the mistake libraries (the grader, as root, still reads them).
+PACKS=$("$VENV/bin/python" -c 'import grader, pathlib; print(pathlib.Path(grader.__file__).parent / "assignments")')
+for packs in "$PACKS" "$SOURCE/grader/assignments"; do
+    find "$packs" -mindepth 2 -maxdepth 2 \( -name reference -o -name examples \
+        -o -name 'mistakes*.py' \) -exec chmod -R go-rwx {} +
+done
 "$VENV/bin/grader" --version
