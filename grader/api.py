@@ -55,8 +55,9 @@ def grade(submissions: str | Path | Sequence[str | Path], out: str | Path, *,
     graded on a dask cluster instead. Without ``metrics`` the returned results
     leave their metrics out (each ``result.json`` has them).
 
-    A grader running as root runs student code as ``nobody``; where it cannot (no
-    bubblewrap, and a Python ``nobody`` cannot read) it refuses to grade
+    A grader running as root runs each child as an unprivileged user of its own
+    (:mod:`grader.uids`); where it cannot (no bubblewrap, and a Python that user
+    cannot read) it refuses to grade
     (:class:`~grader.errors.PrivilegeError`) unless ``allow_root_student_code``.
     """
     from .batch import grade_batch  # the reporters it writes with are not needed by check()

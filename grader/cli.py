@@ -43,7 +43,8 @@ def _common(fn: F) -> F:
                       help="Sandbox: bubblewrap when available, or limits only.")(fn)
     fn = click.option("--allow-root-student-code", "allow_root", is_flag=True,
                       help="As root without bubblewrap, where student code cannot run as "
-                           "nobody: run it as root. Only in a throw-away container.")(fn)
+                           "an unprivileged user: run it as root. Only in a throw-away "
+                           "container.")(fn)
     return fn
 
 
