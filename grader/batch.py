@@ -18,6 +18,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable, Iterator, Mapping, Sequence
 
+from . import needs
 from .discover import list_submissions, submission_id
 from .errors import ClusterError, GraderError
 from .fingerprint import KEY, fingerprint, run_fingerprint, stored_fingerprint, submission_hash
@@ -124,11 +125,26 @@ def _graded(entries: list[Path], out: Path, session: Session, jobs: int | None,
 def _graded_here(entries: list[Path], out: Path, session: Session,
                  jobs: int) -> Iterator[tuple[Path, SubmissionResult]]:
     """Grade in threads (each submission runs in its own sandboxed child process)."""
+    _import_before_threads(session)
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
         futures = {pool.submit(grade_safely, entry, session, out / submission_id(entry)): entry
                    for entry in entries}
         for future in as_completed(futures):
             yield futures.pop(future), future.result()
+
+
+def _import_before_threads(session: Session) -> None:
+    """Import now what grading threads import on first use and others look up half done.
+
+    This thread renders reports while the grading threads run. Grading a notebook
+    imports IPython (to find its shell escapes), which takes a while, and from
+    its start ``sys.modules`` holds the half-initialized package; matplotlib's
+    first canvas reads ``IPython.version_info`` whenever IPython is in
+    ``sys.modules`` (it does not import it), so a report drawn meanwhile failed
+    with AttributeError and was left out.
+    """
+    if needs.notebook_checks(session.rubric, session.check_ids):
+        import IPython.core.inputtransformer2  # noqa: F401
 
 
 def grade_safely(entry: Path, session: Session, artifacts: Path) -> SubmissionResult:

@@ -16,6 +16,8 @@ import math
 import os
 import re
 import stat
+import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
@@ -266,6 +268,20 @@ def test_malformed_notebook_is_explained(batch: Batch, name: str, words: str) ->
     runs = batch.results[name].check("notebook_runs")
     assert runs.status == "fail" and words in runs.message
     assert "No notebook" not in runs.message
+
+
+def test_a_report_drawn_while_a_grading_thread_imports_ipython(tmp_path: Path) -> None:
+    """The first reports of a batch are drawn while grading threads import what they need
+    on first use: a notebook's grading imports IPython, which matplotlib's first canvas
+    looks up in ``sys.modules`` half-initialized (the first submissions' reports went
+    missing). Deterministic: the import is held until the report is stored."""
+    out = tmp_path / "out"
+    proc = subprocess.run([sys.executable, "-W", "error", "-m", "tests.half_imported", str(out)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert "could not render" not in proc.stderr, proc.stderr
+    assert "<img" in (out / "drawn" / "report.html").read_text(encoding="utf-8")
+    assert (out / "notebook" / "report.html").is_file()
 
 
 # --------------------------------------------------------------- the reader itself

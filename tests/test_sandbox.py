@@ -23,7 +23,7 @@ from typing import Any, Callable, Iterator, Mapping
 
 import pytest
 
-from grader import api
+from grader import api, sandbox
 from grader.batch import grade_batch
 from grader.pipeline import grade_submission
 from grader.privileges import RunAs
@@ -58,8 +58,10 @@ MARKER_FILE = "SHOULD_NOT_EXIST_hostile"
 """The file name ``writes_outside`` tries to create everywhere."""
 
 ISOLATION: Isolation = "bwrap"
-GRACE = 10.0
-"""The parent's grace for a child between probes, in the test of forked processes."""
+GRACE = 20.0
+"""The parent's grace for a child between probes, in the test of forked processes (a
+grading that waited it out takes longer; one that did not is done well before, even on
+a loaded machine)."""
 
 
 # --------------------------------------------------------------------------- helpers
@@ -134,6 +136,24 @@ def assert_error(graded: Graded, *check_ids: str) -> None:
         check = graded.check(check_id)
         assert check.status == "error", (check_id, check.message)
         assert check.score == 0
+
+
+def assert_stopped_at_limit(outcome: ProbeOutcome, limit: float) -> None:
+    """The parent's wall clock stopped the probe at ``limit``: the outcome says so, it
+    ran at least that long, and was stopped well before three times that (the margin is
+    for a loaded machine: the parent polls every 0.25 s, then waits for the killed
+    sandbox to go). A probe stopped by its CPU limit ends as ``crashed``, one that
+    waited out a start-up grace (30 s) ends far later."""
+    assert outcome.state == "timeout", outcome
+    assert outcome.detail == f"stopped after {limit:g} s (its time limit)", outcome
+    assert limit <= outcome.seconds < 3 * limit, outcome
+
+
+def assert_nothing_waited_out(graded: Graded, limits_run_out: float = 0.0) -> None:
+    """The grading took less than the time limits that ran out plus one start-up grace
+    of the parent's: no child was waited for to the end of a grace, and nothing hung (a
+    loaded machine slows the rest of grading, but not by that much)."""
+    assert graded.seconds < limits_run_out + sandbox._STARTUP_SECONDS, graded.seconds
 
 
 def fixture_line(name: str, text: str) -> int:
@@ -232,9 +252,10 @@ def test_infinite_loop_in_predict_costs_predict_and_accuracy_only(
     assert_error(graded, "accuracy")
     assert_pass(graded, *(c for c in MODULE_CHECKS if c not in ("predict", "accuracy")))
     assert graded.result.score == FULL_MARKS - predict.max_score - graded.check("accuracy").max_score
-    # the endless loop was stopped at its limit, not long after
-    assert CHECK_WALL <= graded.outcomes["predict"].seconds < CHECK_WALL + 1.0
-    assert graded.seconds < CHECK_WALL + ACCURACY_WALL + 15
+    # the endless loop was stopped at its wall-clock limit, not by the CPU limit or later
+    assert_stopped_at_limit(graded.outcomes["predict"], CHECK_WALL)
+    assert_stopped_at_limit(graded.outcomes["accuracy"], ACCURACY_WALL)
+    assert_nothing_waited_out(graded, CHECK_WALL + ACCURACY_WALL)
 
 
 def test_sleep_in_loss_is_stopped_by_the_wall_clock(hostile: Callable[[str], Graded]) -> None:
@@ -247,12 +268,11 @@ def test_sleep_in_loss_is_stopped_by_the_wall_clock(hostile: Callable[[str], Gra
         assert "CPU" not in message, (check_id, message)
     # a sleeping process uses no CPU: only the parent's wall clock can stop it
     for probe in ("forward", "loss", "stability"):
-        outcome = graded.outcomes[probe]
-        assert outcome.state == "timeout", outcome
-        assert CHECK_WALL <= outcome.seconds < CHECK_WALL + 1.0, outcome
+        assert_stopped_at_limit(graded.outcomes[probe], CHECK_WALL)
+    assert_stopped_at_limit(graded.outcomes["accuracy"], ACCURACY_WALL)
     # train runs with the reference loss standing in; init and predict never call loss
     assert_pass(graded, "init", "train", "predict")
-    assert graded.seconds < 3 * CHECK_WALL + ACCURACY_WALL + 15
+    assert_nothing_waited_out(graded, 3 * CHECK_WALL + ACCURACY_WALL)
 
 
 # --------------------------------------------------------------------------- crashes
@@ -270,7 +290,7 @@ def test_crash_in_train_costs_train_and_accuracy_only(hostile: Callable[[str], G
     assert_pass(graded, "init", *LOSS_CHECKS, "predict")
     # accuracy trains with the student's train(), which crashes again
     assert_error(graded, "accuracy")
-    assert graded.seconds < 15
+    assert_nothing_waited_out(graded)
 
 
 def test_crash_message_names_the_signal(hostile: Callable[[str], Graded]) -> None:
@@ -315,7 +335,7 @@ def test_megabytes_of_output_are_capped(hostile: Callable[[str], Graded],
     quiet = hostile("reference").result.dumps()
     assert abs(len(text) - len(quiet)) < 1024
     assert "spam" not in text
-    assert graded.seconds < 15
+    assert_nothing_waited_out(graded)
 
 
 # --------------------------------------------------------------------------- file system
