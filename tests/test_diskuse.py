@@ -8,6 +8,27 @@ from pathlib import Path
 from grader.diskuse import DiskBudget, measure
 
 
+FILLER = """
+
+_Correct = TwoLayerNet
+
+
+class TwoLayerNet(_Correct):
+    def predict(self, X):  # HOSTILE: a megabyte every 10 ms, as long as nobody stops it
+        import os
+        import time
+
+        os.makedirs("filler", exist_ok=True)
+        chunk, count = os.urandom(2**20), 0
+        while True:
+            with open(os.path.join("filler", f"part{count}"), "wb") as out:
+                out.write(chunk)
+            count += 1
+            time.sleep(0.01)
+"""
+"""Appended to the reference: the network is right but its ``predict`` fills the disk."""
+
+
 def _fill(path: Path, size: int) -> None:
     path.write_bytes(os.urandom(size))
 
@@ -57,14 +78,17 @@ def test_a_child_that_fills_the_disk_is_stopped_and_says_why(tmp_path: Path) -> 
     from grader import api
     from grader.rubric import load_rubric
 
-    from .conftest import ROOT, write_rubric
+    from .conftest import REFERENCE, write_rubric
 
     rubric = load_rubric(write_rubric(tmp_path, replace={"output_kb = 64": "output_kb = 64\n"
                                                                           "disk_mb = 16"}))
     assert rubric.check("predict").limits.disk_mb == 16
+    submission = tmp_path / "fills_the_disk"
+    submission.mkdir()
+    (submission / REFERENCE.name).write_text(REFERENCE.read_text(encoding="utf-8") + FILLER,
+                                             encoding="utf-8")
     checks = ["scores", "predict", "accuracy"]
-    [result] = api.grade([ROOT / "tests" / "fixtures" / "hostile" / "fills_the_disk"],
-                         tmp_path / "out", rubric=rubric, checks=checks, jobs=1)
+    [result] = api.grade([submission], tmp_path / "out", rubric=rubric, checks=checks, jobs=1)
     verdicts = {c.id: c for c in result.checks}
     assert verdicts["scores"].status == "pass"
     predict = verdicts["predict"]
