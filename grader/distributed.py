@@ -73,12 +73,20 @@ def grade_on_cluster(entries: list[Path], out: Path, session: Session,
         graded = 0
         for future in futures:
             entry = submitted.pop(future.key)
-            if future.cancelled():
-                raise ClusterError(_lost(scheduler, graded, len(entries)))
-            yield entry, _outcome(future, entry, out, session)
+            try:
+                if future.cancelled():  # the cluster dropped it
+                    raise _Lost
+                outcome = _outcome(future, entry, out, session)
+            except _Lost:  # nothing is said of the submission
+                raise ClusterError(_lost(scheduler, graded, len(entries))) from None
+            yield entry, outcome
             graded += 1
             future.release()
             submit_next()
+
+
+class _Lost(Exception):
+    """The client lost the cluster: the batch stops (no result for the submission)."""
 
 
 def _lost(scheduler: str, graded: int, total: int) -> str:
@@ -105,10 +113,14 @@ def read_payload(entry: Path) -> Payload:
 
 def _outcome(future: Any, entry: Path, out: Path, session: Session) -> SubmissionResult:
     from distributed import KilledWorker
+    from distributed.comm.core import CommClosedError
 
     sid = submission_id(entry)
     try:
         text, files = future.result()
+    except CommClosedError as exc:  # graded, but the client could not fetch the result
+        logger.warning("%s: the connection to the cluster failed: %r", sid, exc)
+        raise _Lost from exc
     except KilledWorker as exc:
         logger.warning("%s: %s", sid, exc)
         return _cluster_failure(sid, session, "every dask worker that tried to grade this "
