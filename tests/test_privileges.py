@@ -514,9 +514,13 @@ def test_each_child_leases_its_own_user() -> None:
     try:
         assert {first.uid, second.uid} == {ids.first, ids.last}
         sleeper = subprocess.Popen([*privileges.setpriv(RunAs().lone(first.uid)),
-                                    "sleep", "600"], start_new_session=True)
-        first.release()
-        assert sleeper.wait(timeout=10) == -9  # what runs as a user dies when it is given back
+                                    "sh", "-c", "echo ready; exec sleep 600"],
+                                   stdout=subprocess.PIPE, start_new_session=True)
+        assert sleeper.stdout is not None
+        with sleeper.stdout:  # it prints once it runs as that user (setpriv has switched)
+            assert sleeper.stdout.readline() == b"ready\n"
+            first.release()
+            assert sleeper.wait(timeout=10) == -9  # what runs as a user dies when given back
         assert uids.processes_of(first.uid) == []
         again = uids.Lease.take(ids)
         assert again.uid == first.uid
