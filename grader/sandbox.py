@@ -399,7 +399,9 @@ class _Run:
                 if not events and time.monotonic() >= self.deadline:
                     self._timed_out()
                     return
-                for key, _ in events:
+                # Output first: the child writes what a probe printed before the status line
+                # that ends the probe, so within one wake-up the output belongs before it.
+                for key, _ in sorted(events, key=lambda event: event[0].data == "status"):
                     data = os.read(key.fd, 65536)
                     if not data:
                         sel.unregister(key.fileobj)
