@@ -45,14 +45,10 @@ class DiskUse:
         return None
 
 
-def measure(folder: Path, budget: DiskBudget) -> DiskUse:
-    """The disk taken by ``folder`` (counting stops once ``budget`` is passed)."""
-    try:
-        top = os.open(folder, _FLAGS)
-    except OSError:
-        return DiskUse(0, 0)
+def measure(budget: DiskBudget, *folders: Path) -> DiskUse:
+    """The disk taken by ``folders`` together (counting stops once ``budget`` is passed)."""
+    stack = [fd for fd in map(_open_top, dict.fromkeys(folders)) if fd is not None]
     total, entries = 0, 0
-    stack = [top]
     try:
         while stack:
             fd = stack.pop()
@@ -76,6 +72,13 @@ def measure(folder: Path, budget: DiskBudget) -> DiskUse:
         for fd in stack:
             os.close(fd)
     return DiskUse(total, entries)
+
+
+def _open_top(folder: Path) -> int | None:
+    try:
+        return os.open(folder, _FLAGS)
+    except OSError:
+        return None
 
 
 def _open_below(parent: int, name: str) -> int | None:

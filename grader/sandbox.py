@@ -470,8 +470,8 @@ class _Run:
                 self.child.outcomes[name] = replace(self.child.outcomes[name], output=text)
 
     def _over_disk(self) -> bool:
-        """Past the disk budget (measured at most once a second): stop the child, and
-        do not start it again in the folder it filled."""
+        """Past the disk budget (measured every ``_DISK_EVERY`` seconds): stop the child,
+        and do not start it again in the folders it filled."""
         now = time.monotonic()
         if now < self.disk_due:
             return False
@@ -480,11 +480,7 @@ class _Run:
         if budget is None:
             return False
         config = self.child.config
-        why = None
-        for folder in dict.fromkeys((config.workdir, *config.writable)):
-            why = measure(folder, budget).over(budget)
-            if why is not None:
-                break
+        why = measure(budget, config.workdir, *config.writable).over(budget)
         if why is None:
             return False
         self.kill()

@@ -37,7 +37,7 @@ def test_counts_allocated_bytes_and_entries(tmp_path: Path) -> None:
     (tmp_path / "a" / "b").mkdir(parents=True)
     _fill(tmp_path / "a" / "b" / "one", 300_000)
     _fill(tmp_path / "two", 200_000)
-    use = measure(tmp_path, DiskBudget())
+    use = measure(DiskBudget(), tmp_path)
     assert use.entries == 4  # a, a/b, a/b/one, two
     assert 500_000 <= use.bytes < 600_000
     assert use.over(DiskBudget()) is None
@@ -45,10 +45,20 @@ def test_counts_allocated_bytes_and_entries(tmp_path: Path) -> None:
     assert "more than 3 files" in (use.over(DiskBudget(max_entries=3)) or "")
 
 
+def test_the_folders_a_child_may_write_share_one_budget(tmp_path: Path) -> None:
+    for name in ("work", "notebook"):
+        (tmp_path / name).mkdir()
+        _fill(tmp_path / name / "data", 300_000)
+    budget = DiskBudget(max_bytes=500_000)
+    assert measure(budget, tmp_path / "work").over(budget) is None
+    both = measure(budget, tmp_path / "work", tmp_path / "notebook", tmp_path / "work")
+    assert both.entries == 2 and both.over(budget) is not None
+
+
 def test_sparse_files_cost_what_they_hold(tmp_path: Path) -> None:
     with open(tmp_path / "sparse", "wb") as out:
         out.truncate(50 * 2**30)  # 50 GB apparent, nothing written
-    assert measure(tmp_path, DiskBudget()).bytes < 1 << 20
+    assert measure(DiskBudget(), tmp_path).bytes < 1 << 20
 
 
 def test_links_are_not_followed_out_of_the_folder(tmp_path: Path) -> None:
@@ -58,16 +68,16 @@ def test_links_are_not_followed_out_of_the_folder(tmp_path: Path) -> None:
     inside = tmp_path / "inside"
     inside.mkdir()
     (inside / "link").symlink_to(outside, target_is_directory=True)
-    use = measure(inside, DiskBudget())
+    use = measure(DiskBudget(), inside)
     assert use.entries == 1 and use.bytes < 100_000
     (inside / "top_link").symlink_to(outside)
-    assert measure(inside / "top_link", DiskBudget()).entries == 0  # the folder itself a link
+    assert measure(DiskBudget(), inside / "top_link").entries == 0  # the folder itself a link
 
 
 def test_stops_counting_past_the_budget(tmp_path: Path) -> None:
     for i in range(500):
         (tmp_path / f"f{i}").touch()
-    use = measure(tmp_path, DiskBudget(max_entries=100))
+    use = measure(DiskBudget(max_entries=100), tmp_path)
     assert use.entries == 101 and use.over(DiskBudget(max_entries=100)) is not None
 
 
