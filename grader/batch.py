@@ -35,8 +35,12 @@ Progress = Callable[[SubmissionResult], None]
 CLUSTER_FAILURE = "cluster_failure"
 """The ``info`` key of an error result that the cluster, not the submission, caused:
 such a result is never up to date."""
-ARTIFACTS = (*kept_files(), "executed.ipynb", FIGURES)
-"""What grading leaves beside a result (removed before the submission is graded again)."""
+
+
+def artifacts() -> tuple[str, ...]:
+    """What grading leaves beside a result (removed before the submission is graded again).
+    Asked at use, not import: a probe added by ``register_check`` may keep files too."""
+    return (*kept_files(), "executed.ipynb", FIGURES)
 
 
 def default_jobs() -> int:
@@ -185,7 +189,7 @@ def _read(out: Path, sid: str) -> SubmissionResult | None:
 
 
 def _clear_artifacts(folder: Path) -> None:
-    for name in ARTIFACTS:
+    for name in artifacts():
         path = folder / name
         if path.is_dir() and not path.is_symlink():
             shutil.rmtree(path)
@@ -196,7 +200,7 @@ def _clear_artifacts(folder: Path) -> None:
 def _copy_artifacts(source: Path, dest: Path) -> None:
     """The files grading left beside ``source``'s result, copied beside ``dest``'s."""
     _clear_artifacts(dest)
-    for name in ARTIFACTS:
+    for name in artifacts():
         path = source / name
         files = sorted(path.rglob("*")) if path.is_dir() else [path]
         for file in files:
